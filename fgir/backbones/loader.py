@@ -1,0 +1,199 @@
+"""Build a backbone with its weights and expose its feature maps.
+
+Weights are resolved in this order: a local file named by the caller or by the environment
+variable ``FGIR_WEIGHTS_<ID>`` (for example ``FGIR_WEIGHTS_RESNET50``), the offline file shipped
+with a package (MobileNetV2 only), torchvision's weights API (its cache under ``TORCH_HOME``,
+downloading when the network allows), and last, only when explicitly allowed, random weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+from PIL import Image
+from torchvision.models.feature_extraction import create_feature_extractor
+
+from fgir.backbones import offline_mobilenet
+from fgir.backbones.registry import BackboneSpec, get_backbone_spec
+from fgir.errors import WeightsUnavailableError
+
+logger = logging.getLogger(__name__)
+
+RANDOM_WEIGHTS_ENV = "FGIR_ALLOW_RANDOM_WEIGHTS"
+RANDOM_WEIGHTS_SEED = 0
+RANDOM_WEIGHTS_ID = f"random-init-seed{RANDOM_WEIGHTS_SEED}"
+RANDOM_WEIGHTS_LABEL = "RANDOM WEIGHTS (development only, results are meaningless)"
+
+
+def weights_env_var(backbone_id: str) -> str:
+    return f"FGIR_WEIGHTS_{backbone_id.upper()}"
+
+
+def random_weights_allowed() -> bool:
+    return os.environ.get(RANDOM_WEIGHTS_ENV, "") == "1"
+
+
+@dataclass
+class FeatureMaps:
+    """Feature maps of a batch: ``last`` is X [B, C, H, W]; ``aux`` is the earlier map or None."""
+
+    last: torch.Tensor
+    aux: torch.Tensor | None
+
+
+class Preprocessor:
+    """Resize an RGB image to the backbone's input size and normalize it: [3, S, S] float32.
+
+    Kept apart from :class:`Backbone` so that decoding workers receive only this small object.
+    """
+
+    def __init__(self, spec: BackboneSpec) -> None:
+        self.size = spec.input_size
+        self.mean = torch.tensor(spec.mean).view(3, 1, 1)
+        self.std = torch.tensor(spec.std).view(3, 1, 1)
+
+    def __call__(self, image: Image.Image) -> torch.Tensor:
+        resized = image.resize((self.size, self.size), Image.Resampling.BILINEAR)
+        pixels = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0).permute(2, 0, 1)
+        return (pixels - self.mean) / self.std
+
+
+class Backbone:
+    """A loaded backbone in eval mode that turns images into feature maps."""
+
+    def __init__(self, spec: BackboneSpec, model: nn.Module, weights_id: str) -> None:
+        self.spec = spec
+        self.weights_id = weights_id
+        nodes = {spec.feature_node: "last"}
+        if spec.aux_feature_node:
+            nodes[spec.aux_feature_node] = "aux"
+        self.extractor = create_feature_extractor(model, return_nodes=nodes).eval()
+        self.preprocess = Preprocessor(spec)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def is_random(self) -> bool:
+        return self.weights_id == RANDOM_WEIGHTS_ID
+
+    def feature_maps(self, images: torch.Tensor) -> FeatureMaps:
+        """Run the network on a [B, 3, S, S] batch. Gradients flow only if the caller enables them."""
+        outputs = self.extractor(images)
+        return FeatureMaps(last=outputs["last"], aux=outputs.get("aux"))
+
+
+def _torchvision_cache_path(spec: BackboneSpec) -> Path | None:
+    if spec.imagenet_weights is None:
+        return None
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(spec.imagenet_weights.url)
+
+
+def _missing_weights_message(spec: BackboneSpec, reason: str) -> str:
+    cache_path = _torchvision_cache_path(spec)
+    where = f"place {cache_path.name} (torchvision's {spec.imagenet_weights}) at {cache_path}" if cache_path else ""
+    return (
+        f"ImageNet weights for {spec.id} are not available ({reason}). To use {spec.id} offline, {where}, "
+        f"or pass a local file with --weights {spec.id}=PATH (or set {weights_env_var(spec.id)}=PATH). "
+        "Other backbones keep working."
+    )
+
+
+def _load_local_file(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise WeightsUnavailableError(f"Weights file not found: {path}. Check the path.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for a bad or non-tensor file.
+        raise WeightsUnavailableError(
+            f"Weights file {path} could not be loaded as a plain state dict ({error}). "
+            "Use a torchvision state dict saved with torch.save(model.state_dict(), PATH)."
+        ) from error
+    if not isinstance(state, dict):
+        raise WeightsUnavailableError(f"Weights file {path} does not contain a state dict. Save model.state_dict().")
+    if any(key.startswith("features.") and ".conv." in key for key in state) and not any(".conv.0.0." in key for key in state):
+        state = {offline_mobilenet.remap_key(key): value for key, value in state.items()}
+    return state
+
+
+def resolve_state_dict(
+    spec: BackboneSpec, weights_path: Path | None = None, allow_random: bool = False
+) -> tuple[dict[str, torch.Tensor] | None, str]:
+    """Find the weights for ``spec``: returns (state dict or None for random init, weights id)."""
+    env_path = os.environ.get(weights_env_var(spec.id))
+    local = weights_path or (Path(env_path) if env_path else None)
+    if local is not None:
+        logger.info("Loading %s weights from local file %s", spec.id, local)
+        state = _load_local_file(local)
+        return state, f"file-sha256:{offline_mobilenet.sha256_of(local)[:12]}"
+
+    if spec.offline_weights:
+        return offline_mobilenet.load_offline_state_dict(), offline_mobilenet.WEIGHTS_ID
+
+    try:
+        return _download_torchvision_weights(spec), str(spec.imagenet_weights)
+    except WeightsUnavailableError:
+        if not allow_random:
+            raise
+        logger.warning("Using %s for %s", RANDOM_WEIGHTS_LABEL, spec.id)
+        return None, RANDOM_WEIGHTS_ID
+
+
+def _download_torchvision_weights(spec: BackboneSpec) -> dict[str, torch.Tensor]:
+    if spec.imagenet_weights is None:
+        raise WeightsUnavailableError(f"{spec.id} has no ImageNet weights in torchvision. Pass --weights {spec.id}=PATH.")
+    cache_path = _torchvision_cache_path(spec)
+    if cache_path is not None and not cache_path.is_file():
+        logger.info("Downloading %s weights to %s", spec.id, cache_path)
+    try:
+        return spec.imagenet_weights.get_state_dict(progress=True, check_hash=True)
+    except (OSError, RuntimeError, ValueError) as error:  # URLError is an OSError; a bad hash is a RuntimeError.
+        raise WeightsUnavailableError(_missing_weights_message(spec, f"{type(error).__name__}: {error}")) from error
+
+
+def build_backbone(backbone_id: str, weights_path: Path | None = None, allow_random: bool | None = None) -> Backbone:
+    """Build backbone ``backbone_id`` with resolved weights; see the module docstring for the order."""
+    spec = get_backbone_spec(backbone_id)
+    if allow_random is None:
+        allow_random = random_weights_allowed()
+    state, weights_id = resolve_state_dict(spec, weights_path, allow_random)
+
+    torch.manual_seed(RANDOM_WEIGHTS_SEED)  # Makes random init (development only) reproducible.
+    model = spec.builder(weights=None)
+    if state is not None:
+        _load_feature_weights(model, state, spec)
+    return Backbone(spec, model.eval(), weights_id)
+
+
+def _load_feature_weights(model: nn.Module, state: dict[str, torch.Tensor], spec: BackboneSpec) -> None:
+    result = model.load_state_dict(state, strict=False)
+    missing = [key for key in result.missing_keys if not key.startswith(spec.head_prefixes)]
+    unexpected = list(result.unexpected_keys)
+    if missing or unexpected:
+        raise WeightsUnavailableError(
+            f"Weights do not match {spec.id}: {len(missing)} missing keys (e.g. {missing[:3]}), "
+            f"{len(unexpected)} unexpected keys (e.g. {unexpected[:3]}). Use torchvision's {spec.id} state dict."
+        )
+
+
+_CACHE: dict[tuple[str, str | None, bool], Backbone] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_backbone(backbone_id: str, weights_path: Path | None = None, allow_random: bool | None = None) -> Backbone:
+    """Return a shared, already built backbone, building it on first use (thread-safe)."""
+    if allow_random is None:
+        allow_random = random_weights_allowed()
+    key = (backbone_id, str(weights_path) if weights_path else None, allow_random)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = build_backbone(backbone_id, weights_path, allow_random)
+        return _CACHE[key]

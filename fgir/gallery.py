@@ -1,0 +1,179 @@
+"""Gallery sources: a CUB-200-2011 root in the official layout, or a folder of class subfolders."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from fgir.errors import GalleryError
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
+SPLITS = ("train", "test", "all")
+CUB_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "classes.txt")
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    """One gallery image. ``relpath`` is relative to the gallery's image folder; boxes are pixels."""
+
+    relpath: str
+    label: int
+    class_name: str
+    gt_box: tuple[float, float, float, float] | None = None  # [x0, y0, x1, y1], clipped to the image
+
+
+@dataclass
+class Gallery:
+    """An ordered list of images with labels; the order is the tie-breaking order of every ranking."""
+
+    image_root: Path
+    items: list[GalleryItem]
+    kind: str  # "cub" or "folder"
+    split: str
+    classes: tuple[int, int] | None = None
+
+    def path_of(self, item: GalleryItem) -> Path:
+        return self.image_root / item.relpath
+
+    def fingerprint(self) -> str:
+        """Hash of every image's relative path, size, mtime and label, and of the selection.
+
+        Any added, removed, replaced or relabelled image changes it, so a stale cache is rebuilt.
+        """
+        digest = hashlib.sha256(f"{self.kind}|{self.split}|{self.classes}".encode())
+        for item in self.items:
+            stat = self.path_of(item).stat()
+            digest.update(f"{item.relpath}|{stat.st_size}|{stat.st_mtime_ns}|{item.label}|{item.gt_box}\n".encode())
+        return digest.hexdigest()
+
+    def class_names(self) -> dict[int, str]:
+        return {item.label: item.class_name for item in self.items}
+
+
+def parse_class_range(text: str | None) -> tuple[int, int] | None:
+    """Parse '1-100' or '7' into an inclusive (first, last) class-id range; None keeps every class."""
+    if text is None or text.strip() == "":
+        return None
+    parts = text.strip().split("-")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        raise GalleryError(f"Invalid class range {text!r}. Use FIRST-LAST with class ids, e.g. 1-100.") from None
+    if len(numbers) == 1:
+        numbers = numbers * 2
+    if len(numbers) != 2 or numbers[0] < 1 or numbers[1] < numbers[0]:
+        raise GalleryError(f"Invalid class range {text!r}. Use FIRST-LAST with 1 <= FIRST <= LAST, e.g. 1-100.")
+    return numbers[0], numbers[1]
+
+
+def is_cub_root(path: Path) -> bool:
+    return all((path / name).is_file() for name in CUB_FILES) and (path / "images").is_dir()
+
+
+def open_gallery(path: str | Path, split: str | None = None, classes: str | tuple[int, int] | None = None) -> Gallery:
+    """Open a CUB-200-2011 root or a folder of class subfolders.
+
+    ``split`` defaults to 'train' for a CUB root (the official gallery) and 'all' for a folder,
+    which has no split. ``classes`` ('1-100' or a tuple) keeps an inclusive range of class ids;
+    for a folder, ids number the sorted subfolders from 1.
+    """
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise GalleryError(f"Gallery folder not found: {root}. Pass a CUB-200-2011 root or a folder of class subfolders.")
+    class_range = parse_class_range(classes) if isinstance(classes, str) or classes is None else classes
+    if split is not None and split not in SPLITS:
+        raise GalleryError(f"Invalid split {split!r}. Use one of: {', '.join(SPLITS)}.")
+
+    if is_cub_root(root):
+        gallery = _open_cub(root, split or "train", class_range)
+    else:
+        if split not in (None, "all"):
+            raise GalleryError(f"Split {split!r} needs a CUB-200-2011 root; {root} is a plain folder. Use --split all.")
+        gallery = _open_folder(root, class_range)
+    if not gallery.items:
+        raise GalleryError(f"No images found in {root} for split {gallery.split!r} and classes {class_range}.")
+    logger.info("Opened %s gallery %s: %d images, split %s", gallery.kind, root, len(gallery.items), gallery.split)
+    return gallery
+
+
+def _read_table(path: Path, columns: int) -> dict[int, list[str]]:
+    """Read '<id> <field> ...' lines into {id: fields}, rejecting malformed and duplicate ids."""
+    table: dict[int, list[str]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(maxsplit=columns - 1) if columns > 1 else line.split()
+        if len(fields) != columns:
+            raise GalleryError(f"{path}:{number}: expected {columns} fields, found {len(fields)}: {line!r}. Fix the metadata file.")
+        try:
+            key = int(fields[0])
+        except ValueError:
+            raise GalleryError(f"{path}:{number}: invalid id {fields[0]!r}. Fix the metadata file.") from None
+        if key in table:
+            raise GalleryError(f"{path}:{number}: duplicate id {key}. Fix the metadata file.")
+        table[key] = fields[1:]
+    return table
+
+
+def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Gallery:
+    images = _read_table(root / "images.txt", 2)
+    labels = _read_table(root / "image_class_labels.txt", 2)
+    is_train = _read_table(root / "train_test_split.txt", 2)
+    class_names = {key: value[0] for key, value in _read_table(root / "classes.txt", 2).items()}
+    boxes_path = root / "bounding_boxes.txt"
+    boxes = _read_table(boxes_path, 5) if boxes_path.is_file() else {}
+
+    items: list[GalleryItem] = []
+    problems: list[str] = []
+    for image_id in sorted(images):
+        relpath = images[image_id][0]
+        if image_id not in labels or image_id not in is_train:
+            problems.append(f"image id {image_id} ({relpath}) has no label or split entry")
+            continue
+        label = int(labels[image_id][0])
+        if class_range and not class_range[0] <= label <= class_range[1]:
+            continue
+        if split != "all" and (is_train[image_id][0] == "1") != (split == "train"):
+            continue
+        if not (root / "images" / relpath).is_file():
+            problems.append(f"image id {image_id}: file images/{relpath} is missing")
+            continue
+        box = _clipped_box(root / "images" / relpath, boxes.get(image_id))
+        items.append(GalleryItem(relpath, label, class_names.get(label, f"class {label}"), box))
+
+    if problems:
+        logger.warning("CUB root %s: excluded %d inconsistent images, e.g. %s", root, len(problems), "; ".join(problems[:3]))
+    return Gallery(root / "images", items, "cub", split, class_range)
+
+
+def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, float, float] | None:
+    """Convert CUB's 'x y width height' to [x0, y0, x1, y1] clipped to the image.
+
+    Some official boxes run a pixel or more past the border; reading the image header is cheap.
+    """
+    if fields is None:
+        return None
+    x, y, width, height = (float(value) for value in fields)
+    with Image.open(path) as image:
+        image_width, image_height = image.size
+    x0, y0 = min(max(x, 0.0), image_width), min(max(y, 0.0), image_height)
+    x1, y1 = min(max(x + width, 0.0), image_width), min(max(y + height, 0.0), image_height)
+    return (x0, y0, x1, y1)
+
+
+def _open_folder(root: Path, class_range: tuple[int, int] | None) -> Gallery:
+    class_dirs = sorted(entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    items: list[GalleryItem] = []
+    for label, class_dir in enumerate(class_dirs, start=1):
+        if class_range and not class_range[0] <= label <= class_range[1]:
+            continue
+        for image_path in sorted(class_dir.rglob("*")):
+            if image_path.is_file() and image_path.suffix.lower() in IMAGE_SUFFIXES:
+                items.append(GalleryItem(image_path.relative_to(root).as_posix(), label, class_dir.name))
+    return Gallery(root, items, "folder", "all", class_range)

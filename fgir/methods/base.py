@@ -1,0 +1,86 @@
+"""Base class and registry of retrieval methods.
+
+A method turns a batch of preprocessed images into L2-normalized descriptors, optionally with a
+localized box per image, and explains one image with weighting maps and a saliency map.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from fgir.backbones import Backbone
+from fgir.errors import UnknownNameError
+
+
+@dataclass
+class DescriptorBatch:
+    """Descriptors [B, D] (float32, L2-normalized) and boxes [B, 4] or None.
+
+    Boxes are [x0, y0, x1, y1] fractions of the image width and height; a row of NaN marks an
+    image where nothing was selected.
+    """
+
+    descriptors: torch.Tensor
+    boxes: np.ndarray | None
+
+
+@dataclass
+class Explanation:
+    """Maps that explain one image; every [h, w] map is on the last feature map's grid."""
+
+    spatial_weights: np.ndarray  # [h, w] CroW spatial weights
+    channel_weights: np.ndarray  # [C] CroW channel weights
+    saliency: np.ndarray  # [h, w] in [0, 1]
+    mask: np.ndarray | None = None  # [h, w] bool, the selected positions
+    box: np.ndarray | None = None  # [4] fractional box
+
+
+class RetrievalMethod(ABC):
+    """A retrieval method over a backbone's feature maps."""
+
+    id: ClassVar[str]
+    display_name: ClassVar[str]
+    # Bump when the descriptor math changes: it is part of every gallery cache key.
+    version: ClassVar[str] = "1"
+    localizes: ClassVar[bool] = False
+
+    def options(self) -> dict[str, Any]:
+        """Options that change the descriptor; they enter the cache key."""
+        return {}
+
+    @property
+    def cache_id(self) -> str:
+        parts = [f"{self.id}-v{self.version}"] + [f"{key}={value}" for key, value in sorted(self.options().items())]
+        return ",".join(parts)
+
+    @abstractmethod
+    def describe(self, backbone: Backbone, images: torch.Tensor) -> DescriptorBatch:
+        """Compute descriptors of a preprocessed [B, 3, S, S] batch."""
+
+    @abstractmethod
+    def explain(self, backbone: Backbone, image: torch.Tensor) -> Explanation:
+        """Compute the maps that explain one preprocessed [1, 3, S, S] image."""
+
+
+METHODS: dict[str, type[RetrievalMethod]] = {}
+
+
+def register_method(cls: type[RetrievalMethod]) -> type[RetrievalMethod]:
+    if cls.id in METHODS:
+        raise ValueError(f"Method {cls.id!r} is registered twice")
+    METHODS[cls.id] = cls
+    return cls
+
+
+def create_method(method_id: str, **options: Any) -> RetrievalMethod:
+    try:
+        cls = METHODS[method_id]
+    except KeyError:
+        known = ", ".join(sorted(METHODS))
+        raise UnknownNameError(f"Unknown method {method_id!r}. Choose one of: {known}.") from None
+    return cls(**options)
