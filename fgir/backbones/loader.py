@@ -102,7 +102,7 @@ def _missing_weights_message(spec: BackboneSpec, reason: str) -> str:
     where = f"place {cache_path.name} (torchvision's {spec.imagenet_weights}) at {cache_path}" if cache_path else ""
     return (
         f"ImageNet weights for {spec.id} are not available ({reason}). To use {spec.id} offline, {where}, "
-        f"or pass a local file with --weights {spec.id}=PATH (or set {weights_env_var(spec.id)}=PATH). "
+        f"or pass a local state-dict file with --weights PATH (or set {weights_env_var(spec.id)}=PATH). "
         "Other backbones keep working."
     )
 
@@ -149,7 +149,7 @@ def resolve_state_dict(
 
 def _download_torchvision_weights(spec: BackboneSpec) -> dict[str, torch.Tensor]:
     if spec.imagenet_weights is None:
-        raise WeightsUnavailableError(f"{spec.id} has no ImageNet weights in torchvision. Pass --weights {spec.id}=PATH.")
+        raise WeightsUnavailableError(f"{spec.id} has no ImageNet weights in torchvision. Pass --weights PATH.")
     cache_path = _torchvision_cache_path(spec)
     if cache_path is not None and not cache_path.is_file():
         logger.info("Downloading %s weights to %s", spec.id, cache_path)
