@@ -50,7 +50,7 @@ class QueryResult:
             "results": [
                 {
                     "rank": match.rank,
-                    "path": str(match.path),
+                    "image_path": str(match.path),
                     "relpath": match.item.relpath,
                     "class_id": match.item.label,
                     "class_name": match.item.class_name,

@@ -1,0 +1,78 @@
+"""Launch the fgir app: ``python app.py [--gallery PATH]``.
+
+Host and port follow Gradio's GRADIO_SERVER_NAME and GRADIO_SERVER_PORT environment variables
+unless --host or --port is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from fgir.backbones import BACKBONES
+from fgir.cache import CACHE_DIR_ENV
+from fgir.commands.common import prepare_with_progress
+from fgir.errors import FgirError
+from fgir.gallery import SPLITS
+from fgir.methods import METHODS
+from fgir.service import RetrievalService
+from fgir.ui import build_demo
+
+logger = logging.getLogger("fgir.app")
+
+
+def parse_weights(values: list[str]) -> dict[str, Path]:
+    """Parse repeated BACKBONE=PATH options."""
+    weights = {}
+    for value in values:
+        name, separator, path = value.partition("=")
+        if not separator or name not in BACKBONES:
+            raise FgirError(f"Invalid --weights {value!r}. Use BACKBONE=PATH with BACKBONE one of: {', '.join(BACKBONES)}.")
+        weights[name] = Path(path)
+    return weights
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Fine-grained image retrieval app (Gradio).")
+    parser.add_argument("--gallery", type=Path, default=None, help="CUB-200-2011 root or a folder of class subfolders")
+    parser.add_argument("--split", choices=SPLITS, default=None, help="CUB split to search (default: train)")
+    parser.add_argument("--classes", default=None, help="inclusive range of class ids, e.g. 1-100 (default: all)")
+    parser.add_argument("--method", choices=sorted(METHODS), default="wmtl", help="method selected at start")
+    parser.add_argument("--backbone", choices=sorted(BACKBONES), default="mobilenet_v2", help="backbone selected at start")
+    parser.add_argument("--weights", action="append", default=[], metavar="BACKBONE=PATH", help="local weights file (repeatable)")
+    parser.add_argument("--allow-random-weights", action="store_true", help="development only: random weights when none are found")
+    parser.add_argument("--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)")
+    parser.add_argument("--no-index-on-start", action="store_true", help="index lazily on the first search instead of at start")
+    parser.add_argument("--host", default=None, help="server address (default: Gradio's, 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="server port (default: Gradio's, 7860 or the next free one)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        service = RetrievalService(args.cache_dir, parse_weights(args.weights), args.allow_random_weights)
+        if args.gallery is not None:
+            service.set_gallery(args.gallery, args.split, args.classes)
+            if not args.no_index_on_start:
+                prepare_with_progress(service.retriever(args.method, args.backbone), batch_size=32)
+    except FgirError as error:
+        print(f"app.py: error: {error}", file=sys.stderr)
+        return 2
+    demo = build_demo(service, args.method, args.backbone)
+    demo.queue().launch(
+        server_name=args.host, server_port=args.port, allowed_paths=_allowed_paths(service), show_error=True
+    )
+    return 0
+
+
+def _allowed_paths(service: RetrievalService) -> list[str]:
+    # Example queries are gallery files outside the working directory; Gradio serves only allowed paths.
+    return [str(service.gallery.image_root)] if service.gallery else []
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The app's service layer: holds the gallery and the retrievers, runs queries, renders views.
+
+The UI only wires widgets to these methods, so everything here is testable without a browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from fgir import views
+from fgir.backbones import RANDOM_WEIGHTS_LABEL, Backbone, load_backbone
+from fgir.archive import extract_zip
+from fgir.cache import GalleryCache
+from fgir.errors import GalleryError
+from fgir.gallery import Gallery, GalleryItem, is_cub_root, open_gallery
+from fgir.imageio import load_image
+from fgir.methods import Explanation, create_method
+from fgir.pipeline import QueryResult, Retriever, explain_image
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+EXAMPLE_QUERY_COUNT = 8
+
+
+@dataclass
+class QueryViews:
+    """Everything the UI shows for one query, as small RGB arrays and JSON-ready data."""
+
+    query: np.ndarray  # query with predicted (green) and ground-truth (amber) boxes
+    spatial: np.ndarray  # spatial weights over the query
+    channel_plot: np.ndarray
+    saliency: np.ndarray
+    results: list[tuple[np.ndarray, str]] = field(default_factory=list)  # (thumbnail, caption)
+    payload: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class RetrievalService:
+    """One gallery, lazily built retrievers per (method, backbone), and query rendering."""
+
+    def __init__(
+        self,
+        cache_dir: str | Path | None = None,
+        weights: dict[str, Path] | None = None,
+        allow_random_weights: bool = False,
+    ) -> None:
+        self.cache = GalleryCache(cache_dir)
+        self.weights = weights or {}
+        self.allow_random_weights = allow_random_weights
+        self.gallery: Gallery | None = None
+        self._known_queries: dict[str, GalleryItem] = {}
+        self._retrievers: dict[tuple[str, str], Retriever] = {}
+        self._lock = threading.Lock()
+
+    # --- gallery -------------------------------------------------------------------------
+    def set_gallery(self, path: str | Path, split: str | None = None, classes: str | None = None) -> Gallery:
+        """Open a gallery; later queries search it. Known CUB images become labelled queries."""
+        gallery = open_gallery(path, split, classes)
+        known = self._index_known_images(gallery)
+        with self._lock:
+            self.gallery = gallery
+            self._known_queries = known
+            self._retrievers.clear()
+        return gallery
+
+    def set_gallery_from_zip(self, archive: str | Path) -> Gallery:
+        """Extract an uploaded zip of class folders under the cache folder and open it."""
+        archive = Path(archive)
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:16]
+        destination = self.cache.root / "uploads" / digest
+        root = extract_zip(archive, destination)
+        return self.set_gallery(root)
+
+    def _index_known_images(self, gallery: Gallery) -> dict[str, GalleryItem]:
+        """Map file names to items over the whole root (every split) to recognise example queries.
+
+        Gradio copies uploaded and example files under new folders but keeps the file name, and
+        CUB file names are unique; ambiguous names are left out.
+        """
+        source = gallery
+        if gallery.kind == "cub" and gallery.split != "all":
+            source = open_gallery(gallery.image_root.parent, "all", gallery.classes)
+        by_name: dict[str, GalleryItem] = {}
+        ambiguous: set[str] = set()
+        for item in source.items:
+            name = Path(item.relpath).name
+            if name in by_name:
+                ambiguous.add(name)
+            by_name[name] = item
+        return {name: item for name, item in by_name.items() if name not in ambiguous}
+
+    def known_query(self, path: str | Path) -> GalleryItem | None:
+        return self._known_queries.get(Path(path).name)
+
+    def example_queries(self, count: int = EXAMPLE_QUERY_COUNT) -> list[Path]:
+        """Pick example queries spread over the classes: CUB test images, else gallery images."""
+        if self.gallery is None:
+            return []
+        candidates = self.gallery.items
+        root = self.gallery.image_root
+        if self.gallery.kind == "cub" and self.gallery.split == "train" and is_cub_root(root.parent):
+            test = open_gallery(root.parent, "test", self.gallery.classes)
+            candidates = test.items
+        first_per_class: dict[int, GalleryItem] = {}
+        for item in candidates:
+            first_per_class.setdefault(item.label, item)
+        labels = sorted(first_per_class)
+        step = max(1, len(labels) // count)
+        return [root / first_per_class[label].relpath for label in labels[::step][:count]]
+
+    # --- models --------------------------------------------------------------------------
+    def backbone(self, backbone_id: str) -> Backbone:
+        return load_backbone(backbone_id, self.weights.get(backbone_id), self.allow_random_weights)
+
+    def retriever(self, method_id: str, backbone_id: str) -> Retriever:
+        if self.gallery is None:
+            raise GalleryError("No gallery is loaded. Start the app with --gallery PATH, or load a folder or zip in the Gallery tab.")
+        key = (method_id, backbone_id)
+        with self._lock:
+            if key not in self._retrievers:
+                self._retrievers[key] = Retriever(self.gallery, create_method(method_id), self.backbone(backbone_id), self.cache)
+            return self._retrievers[key]
+
+    def prepare(self, method_id: str, backbone_id: str, progress: ProgressCallback | None = None) -> Retriever:
+        retriever = self.retriever(method_id, backbone_id)
+        retriever.prepare(progress=progress)
+        return retriever
+
+    # --- queries -------------------------------------------------------------------------
+    def search(
+        self, image_path: str | Path, method_id: str, backbone_id: str, top_k: int, progress: ProgressCallback | None = None
+    ) -> QueryViews:
+        """Rank the gallery for one image file and render the results with the query's explanation."""
+        image = load_image(image_path)
+        retriever = self.prepare(method_id, backbone_id, progress)
+        known = self.known_query(image_path)
+        result = retriever.search(image, top_k, known.label if known else None)
+        explanation = retriever.explain(image)
+        rendered = self._render_query(image, explanation, result.query_box, known)
+        rendered.results = [self._render_match(match) for match in result.matches]
+        rendered.payload = {
+            "method": method_id,
+            "backbone": backbone_id,
+            "weights": retriever.backbone.weights_id,
+            "random_weights": retriever.backbone.is_random,
+            "query_class": known.class_name if known else None,
+            **result.to_dict(),
+        }
+        rendered.notes = self._notes(retriever, result, known)
+        return rendered
+
+    def explain(self, image_path: str | Path, method_id: str, backbone_id: str) -> QueryViews:
+        """Explain one image without a gallery: weighting maps, box and saliency."""
+        image = load_image(image_path)
+        backbone = self.backbone(backbone_id)
+        method = create_method(method_id)
+        explanation = explain_image(method, backbone, image)
+        box = None
+        if explanation.box is not None:
+            box = explanation.box * np.array([image.width, image.height, image.width, image.height], dtype=np.float32)
+        rendered = self._render_query(image, explanation, box, self.known_query(image_path))
+        rendered.payload = {"method": method_id, "backbone": backbone_id, "query_box": _rounded(box), "results": []}
+        if backbone.is_random:
+            rendered.notes.append(RANDOM_WEIGHTS_LABEL)
+        return rendered
+
+    def _render_query(self, image, explanation: Explanation, box: np.ndarray | None, known: GalleryItem | None) -> QueryViews:
+        pixels = views.to_array(image)
+        return QueryViews(
+            query=views.thumbnail(views.with_boxes(pixels, box, known.gt_box if known else None), views.THUMBNAIL_SIDE * 2),
+            spatial=views.thumbnail(views.overlay_heatmap(pixels, views.scale_to_unit(explanation.spatial_weights))),
+            channel_plot=views.channel_weights_plot(explanation.channel_weights),
+            saliency=views.thumbnail(views.overlay_heatmap(pixels, explanation.saliency)),
+        )
+
+    def _render_match(self, match) -> tuple[np.ndarray, str]:
+        pixels = views.to_array(load_image(match.path))
+        drawn = views.with_boxes(pixels, match.box, match.item.gt_box)
+        return views.thumbnail(drawn), views.result_caption(match.rank, match.score, match.item.class_name, match.correct)
+
+    def _notes(self, retriever: Retriever, result: QueryResult, known: GalleryItem | None) -> list[str]:
+        notes = []
+        if retriever.backbone.is_random:
+            notes.append(RANDOM_WEIGHTS_LABEL)
+        if known is not None and result.matches:
+            hits = sum(1 for match in result.matches if match.correct)
+            notes.append(f"Query class: {known.class_name}; {hits} of {len(result.matches)} results share it.")
+        if not retriever.method.localizes:
+            notes.append(f"{retriever.method.display_name} does not localize, so no predicted boxes are drawn.")
+        failed = retriever.embeddings.failed
+        if failed:
+            notes.append(f"{len(failed)} unreadable gallery images were skipped, e.g. {failed[0][0]}.")
+        timing = ", ".join(f"{stage} {seconds * 1000:.0f} ms" for stage, seconds in result.timings.items())
+        notes.append(f"Timing: {timing}.")
+        return notes
+
+
+def _rounded(box: np.ndarray | None) -> list[float] | None:
+    return None if box is None else [round(float(value), 2) for value in box]

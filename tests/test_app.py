@@ -1,0 +1,101 @@
+"""The Gradio app, launched on a free local port and queried through gradio_client."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+
+skimage_data = pytest.importorskip("skimage.data", reason="scikit-image provides the sample photos")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def photo_gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three classes of real photos, each with crops and mirror images."""
+    root = tmp_path_factory.mktemp("photos")
+    for name in ("astronaut", "chelsea", "coffee"):
+        photo = Image.fromarray(getattr(skimage_data, name)()).convert("RGB")
+        folder = root / name
+        folder.mkdir()
+        width, height = photo.size
+        photo.save(folder / "full.jpg")
+        photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "mirror.jpg")
+        photo.crop((width // 10, height // 10, width, height)).save(folder / "crop.jpg")
+    return root
+
+
+@pytest.fixture(scope="module")
+def running_app(photo_gallery: Path, tmp_path_factory: pytest.TempPathFactory):
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    service = RetrievalService(cache_dir=tmp_path_factory.mktemp("app_cache"))
+    service.set_gallery(photo_gallery)
+    demo = build_demo(service)
+    port = _free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_search_endpoint_ranks_same_class_first(running_app: str, photo_gallery: Path, tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    query = tmp_path / "chelsea_query.jpg"
+    photo = Image.open(photo_gallery / "chelsea" / "full.jpg")
+    photo.crop((0, 0, photo.width * 9 // 10, photo.height)).save(query)
+
+    client = Client(running_app, verbose=False)
+    payload = client.predict(handle_file(str(query)), "wmtl", "mobilenet_v2", 3, api_name="/search")
+
+    results = payload["results"]
+    assert len(results) == 3
+    assert results[0]["class_name"] == "chelsea"
+    scores = [entry["score"] for entry in results]
+    assert scores == sorted(scores, reverse=True)
+    assert payload["query_box"] is not None
+    assert Path(results[0]["image_path"]).is_file()
+
+
+def test_search_endpoint_rejects_non_image(running_app: str, tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    not_an_image = tmp_path / "notes.txt"
+    not_an_image.write_text("not pixels")
+    client = Client(running_app, verbose=False)
+    with pytest.raises(Exception) as caught:
+        client.predict(handle_file(str(not_an_image)), "gap", "mobilenet_v2", 3, api_name="/search")
+    assert "notes.txt" in str(caught.value) or "image" in str(caught.value).lower()
+
+
+def test_search_endpoint_still_answers_after_error(running_app: str, photo_gallery: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    client = Client(running_app, verbose=False)
+    with pytest.raises(Exception):
+        client.predict(handle_file(str(photo_gallery / "coffee" / "full.jpg")), "wmtl", "vgg16_typo", 3, api_name="/search")
+    payload = client.predict(handle_file(str(photo_gallery / "coffee" / "full.jpg")), "gap", "mobilenet_v2", 2, api_name="/search")
+    assert payload["results"][0]["class_name"] == "coffee"
+    assert payload["query_box"] is None
+
+
+def test_service_explains_without_gallery(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+
+    service = RetrievalService(cache_dir=tmp_path)
+    views = service.explain(photo_gallery / "astronaut" / "full.jpg", "wmtl", "mobilenet_v2")
+    assert views.query.dtype == np.uint8
+    assert views.saliency.shape[2] == 3
+    assert views.payload["query_box"] is not None
+    assert views.results == []
