@@ -19,6 +19,7 @@ from fgir.index import DescriptorIndex
 from fgir.indexing import DEFAULT_BATCH_SIZE, ProgressCallback, compute_embeddings
 from fgir.localization import box_to_pixels
 from fgir.methods import Explanation, RetrievalMethod
+from fgir.saliency import match_saliency
 
 logger = logging.getLogger(__name__)
 
@@ -124,27 +125,40 @@ class Retriever:
             self._embeddings = embeddings
             return embeddings
 
-    def describe_query(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-        """Describe one RGB image: ([D] descriptor, pixel box or None)."""
-        pixels = self.backbone.preprocess(image)[None]
-        batch = self.method.describe(self.backbone, pixels)
-        box = None
-        if batch.boxes is not None and not np.isnan(batch.boxes[0]).any():
-            box = box_to_pixels(batch.boxes[0], image.width, image.height)
-        return batch.descriptors[0].numpy(), box
-
     def search(self, image: Image.Image, top_k: int, query_label: int | None = None) -> QueryResult:
         """Rank the gallery for one RGB image; ``query_label`` marks matches correct or not."""
+        result, _ = self._search(image, top_k, query_label, explain=False)
+        return result
+
+    def search_and_explain(
+        self, image: Image.Image, top_k: int, query_label: int | None = None
+    ) -> tuple[QueryResult, Explanation]:
+        """Rank the gallery and explain the query, sharing one forward pass where the method allows."""
+        result, explanation = self._search(image, top_k, query_label, explain=True)
+        assert explanation is not None
+        return result, explanation
+
+    def _search(
+        self, image: Image.Image, top_k: int, query_label: int | None, explain: bool
+    ) -> tuple[QueryResult, Explanation | None]:
         self.prepare()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        descriptor, query_box = self.describe_query(image)
-        timings["describe"] = time.perf_counter() - started
+        pixels = self.backbone.preprocess(image)[None]
+        explanation = None
+        if explain:
+            batch, explanation = self.method.describe_and_explain(self.backbone, pixels)
+        else:
+            batch = self.method.describe(self.backbone, pixels)
+        timings["describe+explain" if explain else "describe"] = time.perf_counter() - started
 
+        query_box = None
+        if batch.boxes is not None and not np.isnan(batch.boxes[0]).any():
+            query_box = box_to_pixels(batch.boxes[0], image.width, image.height)
         started = time.perf_counter()
-        scores, positions = self._index.search(descriptor[None], top_k)
+        scores, positions = self._index.search(batch.descriptors.numpy(), top_k)
         timings["search"] = time.perf_counter() - started
-        return QueryResult(self._matches(scores[0], positions[0], query_label), query_box, timings)
+        return QueryResult(self._matches(scores[0], positions[0], query_label), query_box, timings), explanation
 
     def _matches(self, scores: np.ndarray, positions: np.ndarray, query_label: int | None) -> list[Match]:
         matches = []
@@ -167,6 +181,17 @@ class Retriever:
     def explain(self, image: Image.Image) -> Explanation:
         """Weighting maps, mask, box and saliency of one RGB image under this method."""
         return explain_image(self.method, self.backbone, image)
+
+
+def explain_match(
+    method: RetrievalMethod, backbone: Backbone, query: Image.Image, result: Image.Image
+) -> tuple[np.ndarray, np.ndarray]:
+    """Saliency maps [h, w] of a query and one result for their similarity under ``method``."""
+    with torch.inference_mode():
+        query_map = backbone.feature_maps(backbone.preprocess(query)[None]).last
+        result_map = backbone.feature_maps(backbone.preprocess(result)[None]).last
+    query_saliency, result_saliency = match_saliency(query_map, result_map, method.similarity_descriptor)
+    return query_saliency.numpy(), result_saliency.numpy()
 
 
 def explain_image(method: RetrievalMethod, backbone: Backbone, image: Image.Image) -> Explanation:

@@ -42,3 +42,23 @@ def objective_saliency(
         value = objective(leaf)
         (gradient,) = torch.autograd.grad(value, leaf)
     return grad_weighted_channel_map(leaf.detach()[0], gradient[0])
+
+
+def match_saliency(
+    query_map: torch.Tensor, result_map: torch.Tensor, descriptor: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Explain a match: saliency [H, W] of each image for the cosine similarity of their descriptors.
+
+    ``query_map`` and ``result_map`` are [1, C, H, W] last feature maps; ``descriptor`` maps one to
+    an L2-normalized [1, D] vector differentiably. Both images are explained by the gradient of
+    the same score, so the maps show which parts of each made them match.
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        query_leaf = query_map.detach().clone().requires_grad_(True)
+        result_leaf = result_map.detach().clone().requires_grad_(True)
+        similarity = (descriptor(query_leaf) * descriptor(result_leaf)).sum()
+        query_gradient, result_gradient = torch.autograd.grad(similarity, [query_leaf, result_leaf])
+    return (
+        grad_weighted_channel_map(query_leaf.detach()[0], query_gradient[0]),
+        grad_weighted_channel_map(result_leaf.detach()[0], result_gradient[0]),
+    )

@@ -1,4 +1,4 @@
-"""The app's service layer: holds the gallery and the retrievers, runs queries, renders views.
+"""The app's service layer: keeps the gallery and the retrievers, runs queries, renders views.
 
 The UI only wires widgets to these methods, so everything here is testable without a browser.
 """
@@ -22,7 +22,7 @@ from fgir.errors import GalleryError
 from fgir.gallery import Gallery, GalleryItem, is_cub_root, open_gallery
 from fgir.imageio import load_image
 from fgir.methods import Explanation, create_method
-from fgir.pipeline import QueryResult, Retriever, explain_image
+from fgir.pipeline import QueryResult, Retriever, explain_image, explain_match
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +142,7 @@ class RetrievalService:
         image = load_image(image_path)
         retriever = self.prepare(method_id, backbone_id, progress)
         known = self.known_query(image_path)
-        result = retriever.search(image, top_k, known.label if known else None)
-        explanation = retriever.explain(image)
+        result, explanation = retriever.search_and_explain(image, top_k, known.label if known else None)
         rendered = self._render_query(image, explanation, result.query_box, known)
         rendered.results = [self._render_match(match) for match in result.matches]
         rendered.payload = {
@@ -171,6 +170,24 @@ class RetrievalService:
         if backbone.is_random:
             rendered.notes.append(RANDOM_WEIGHTS_LABEL)
         return rendered
+
+    def explain_match(self, query_path: str | Path, result_path: str | Path, method_id: str, backbone_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """Overlay the saliency of a query and one of its results for their similarity.
+
+        ``result_path`` must be an image of the current gallery, because it comes from the browser.
+        """
+        if self.gallery is None:
+            raise GalleryError("No gallery is loaded, so there is no result to explain.")
+        resolved = Path(result_path).resolve()
+        allowed = {self.gallery.path_of(item).resolve() for item in self.gallery.items}
+        if resolved not in allowed:
+            raise GalleryError(f"{result_path} is not an image of the current gallery. Run the search again.")
+        query, result = load_image(query_path), load_image(resolved)
+        query_map, result_map = explain_match(create_method(method_id), self.backbone(backbone_id), query, result)
+        return (
+            views.thumbnail(views.overlay_heatmap(views.to_array(query), query_map)),
+            views.thumbnail(views.overlay_heatmap(views.to_array(result), result_map)),
+        )
 
     def _render_query(self, image, explanation: Explanation, box: np.ndarray | None, known: GalleryItem | None) -> QueryViews:
         pixels = views.to_array(image)

@@ -34,6 +34,8 @@ class BackboneSpec:
     # Keys a full checkpoint may have that the feature layers do not use (classifier heads).
     head_prefixes: tuple[str, ...] = ()
     offline_weights: bool = False
+    # Conv layers whose kernel gradients the kpga method aggregates: the last conv of the last two stages.
+    gradient_layers: tuple[str, ...] = ()
     input_size: int = DEFAULT_INPUT_SIZE
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
@@ -76,6 +78,9 @@ register_backbone(
         imagenet_weights=models.MobileNet_V2_Weights.IMAGENET1K_V1,
         head_prefixes=("classifier.",),
         offline_weights=True,
+        # features.17.conv.2: the 1x1 projection of the last stride-32 block before features.18;
+        # features.18.0: the final 1x1 conv (320 -> 1280).
+        gradient_layers=("features.17.conv.2", "features.18.0"),
     )
 )
 register_backbone(
@@ -87,6 +92,7 @@ register_backbone(
         aux_feature_node="layer4.0.relu_1",
         imagenet_weights=models.ResNet18_Weights.IMAGENET1K_V1,
         head_prefixes=("fc.",),
+        gradient_layers=("layer3.1.conv2", "layer4.1.conv2"),
     )
 )
 register_backbone(
@@ -98,6 +104,7 @@ register_backbone(
         aux_feature_node="layer4.1.relu_2",
         imagenet_weights=models.ResNet50_Weights.IMAGENET1K_V2,
         head_prefixes=("fc.",),
+        gradient_layers=("layer3.5.conv3", "layer4.2.conv3"),
     )
 )
 register_backbone(
@@ -109,5 +116,6 @@ register_backbone(
         aux_feature_node="features.27",  # relu5_2
         imagenet_weights=models.VGG16_Weights.IMAGENET1K_V1,
         head_prefixes=("classifier.",),
+        gradient_layers=("features.21", "features.28"),  # conv4_3, conv5_3
     )
 )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from fgir.backbones import Backbone
 from fgir.errors import UnknownNameError
@@ -48,6 +49,8 @@ class RetrievalMethod(ABC):
     # Bump when the descriptor math changes: it is part of every gallery cache key.
     version: ClassVar[str] = "1"
     localizes: ClassVar[bool] = False
+    # True for methods that need a backward pass per image; the UI warns before indexing with them.
+    slow: ClassVar[bool] = False
 
     def options(self) -> dict[str, Any]:
         """Options that change the descriptor; they enter the cache key."""
@@ -65,6 +68,21 @@ class RetrievalMethod(ABC):
     @abstractmethod
     def explain(self, backbone: Backbone, image: torch.Tensor) -> Explanation:
         """Compute the maps that explain one preprocessed [1, 3, S, S] image."""
+
+    def similarity_descriptor(self, feature_map: torch.Tensor) -> torch.Tensor:
+        """Map a [1, C, H, W] last feature map to a differentiable [1, D] descriptor for match saliency.
+
+        The default is the L2-normalized average pooling; methods whose descriptor is a
+        differentiable function of the last map (with masks held constant) override it.
+        """
+        return F.normalize(feature_map.mean(dim=(2, 3)), dim=1)
+
+    def describe_and_explain(self, backbone: Backbone, image: torch.Tensor) -> tuple[DescriptorBatch, Explanation]:
+        """Describe and explain one [1, 3, S, S] image, as a query needs both.
+
+        This default runs the backbone twice; methods override it to share one forward pass.
+        """
+        return self.describe(backbone, image), self.explain(backbone, image)
 
 
 METHODS: dict[str, type[RetrievalMethod]] = {}

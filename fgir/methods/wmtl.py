@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from fgir.backbones import Backbone
+from fgir.backbones import Backbone, FeatureMaps
 from fgir.localization import (
     largest_component_masks,
     mask_to_box,
@@ -78,8 +78,7 @@ class WeightedMapTargetLocalization(RetrievalMethod):
     def options(self) -> dict[str, object]:
         return {"flip": self.flip, "fuse_aux": self.fuse_aux}
 
-    def _unnormalized(self, backbone: Backbone, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        maps = backbone.feature_maps(images)
+    def _unnormalized(self, maps: FeatureMaps) -> tuple[torch.Tensor, Localization]:
         found = localize(maps.last)
         parts = selected_parts(found.weighted, found.mask)
         if self.fuse_aux and maps.aux is not None:
@@ -87,20 +86,41 @@ class WeightedMapTargetLocalization(RetrievalMethod):
             aux_mask = mean_threshold_mask(aggregation_map(aux_weighted))
             aux_mask &= upsample_mask(found.mask, tuple(maps.aux.shape[-2:]))
             parts += [AUX_WEIGHT * part for part in selected_parts(aux_weighted, aux_mask)]
-        return torch.cat(parts, dim=1), found.mask
+        return torch.cat(parts, dim=1), found
+
+    def _describe_maps(self, backbone: Backbone, images: torch.Tensor, maps: FeatureMaps) -> tuple[DescriptorBatch, Localization]:
+        descriptor, found = self._unnormalized(maps)
+        if self.flip:
+            mirrored, _ = self._unnormalized(backbone.feature_maps(torch.flip(images, dims=[3])))
+            descriptor = descriptor + mirrored
+        return DescriptorBatch(descriptors=l2_normalize(descriptor).float(), boxes=boxes_from_masks(found.mask)), found
 
     def describe(self, backbone: Backbone, images: torch.Tensor) -> DescriptorBatch:
         with torch.inference_mode():
-            descriptor, mask = self._unnormalized(backbone, images)
-            if self.flip:
-                mirrored, _ = self._unnormalized(backbone, torch.flip(images, dims=[3]))
-                descriptor = descriptor + mirrored
-            return DescriptorBatch(descriptors=l2_normalize(descriptor).float(), boxes=boxes_from_masks(mask))
+            batch, _ = self._describe_maps(backbone, images, backbone.feature_maps(images))
+        return batch
 
     def explain(self, backbone: Backbone, image: torch.Tensor) -> Explanation:
         with torch.inference_mode():
-            feature_map = backbone.feature_maps(image).last
-            found = localize(feature_map)
+            maps = backbone.feature_maps(image)
+            found = localize(maps.last)
+        return self._explain_localization(maps.last, found)
+
+    def describe_and_explain(self, backbone: Backbone, image: torch.Tensor) -> tuple[DescriptorBatch, Explanation]:
+        with torch.inference_mode():
+            maps = backbone.feature_maps(image)
+            batch, found = self._describe_maps(backbone, image, maps)
+        return batch, self._explain_localization(maps.last, found)
+
+    def similarity_descriptor(self, feature_map: torch.Tensor) -> torch.Tensor:
+        """The last map's part of the wmtl descriptor, with the selection mask held constant."""
+        with torch.no_grad():
+            mask = localize(feature_map.detach()).mask
+        weighted, _, _ = crow_weighted_map(feature_map)
+        return l2_normalize(torch.cat(selected_parts(weighted, mask), dim=1))
+
+    @staticmethod
+    def _explain_localization(feature_map: torch.Tensor, found: Localization) -> Explanation:
         mask = found.mask
 
         def selected_energy(x: torch.Tensor) -> torch.Tensor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -43,10 +44,32 @@ def gallery_summary(service: RetrievalService) -> str:
 
 
 def _progress_callback(progress: gr.Progress):
+    """Report indexing progress with a time estimate from the images done so far in this run."""
+    started = time.perf_counter()
+    first_done: list[int] = []  # Images already cached when this run started (a resumed run).
+
     def update(done: int, total: int) -> None:
-        progress((done, total), desc="Indexing gallery", unit="images")
+        if not first_done:
+            first_done.append(done)
+        described = done - first_done[0]
+        description = "Indexing gallery"
+        if described > 0 and done < total:
+            remaining = (time.perf_counter() - started) / described * (total - done)
+            description = f"Indexing gallery: about {remaining:.0f} s left"
+        progress((done, total), desc=description, unit="images")
 
     return update
+
+
+def method_note(method_id: str) -> str:
+    cls = METHODS[method_id]
+    note = f"**{cls.display_name}** (`{method_id}`)."
+    if cls.slow:
+        note += (
+            " This method runs a backward pass for every image, so indexing a gallery takes several times "
+            "longer than with `wmtl`; the progress bar estimates the time left from the images done so far."
+        )
+    return note
 
 
 def _status(views: QueryViews) -> str:
@@ -97,6 +120,20 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
         except FgirError as error:
             raise gr.Error(str(error)) from error
 
+    def on_select_result(
+        event: gr.SelectData, image: str | None, method: str, backbone: str, payload: dict | None
+    ) -> tuple:
+        results = (payload or {}).get("results", [])
+        if not image or event.index is None or event.index >= len(results):
+            return None, None, "Select a result after a search to see why it matched."
+        entry = results[event.index]
+        try:
+            query_map, result_map = service.explain_match(image, entry["image_path"], method, backbone)
+        except FgirError as error:
+            return None, None, f"**Error:** {error}"
+        caption = f"Why #{entry['rank']} ({entry['class_name']}, similarity {entry['score']:.3f}) matched the query"
+        return query_map, result_map, caption
+
     def on_load_folder(path: str, split: str, classes: str) -> tuple[str, gr.Dataset]:
         try:
             service.set_gallery(Path(path.strip()), None if split == "auto" else split, classes or None)
@@ -129,6 +166,7 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
                 with gr.Column(scale=1):
                     query = gr.Image(type="filepath", label="Query image", sources=["upload", "clipboard"], height=320)
                     method = gr.Dropdown(method_choices, value=default_method, label="Method")
+                    method_info = gr.Markdown(method_note(default_method))
                     backbone = gr.Dropdown(backbone_choices, value=default_backbone, label="Backbone")
                     top_k = gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="Top-k results")
                     with gr.Row():
@@ -147,6 +185,11 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
                 spatial_view = gr.Image(label="Spatial weights S (CroW)", interactive=False)
                 channel_view = gr.Image(label="Channel weights w (CroW)", interactive=False)
                 saliency_view = gr.Image(label="Saliency (gradient-weighted channels)", interactive=False)
+            with gr.Accordion("Why did a result match? Click a result above.", open=True):
+                match_caption = gr.Markdown("Select a result after a search to see why it matched.")
+                with gr.Row():
+                    match_query_view = gr.Image(label="Query: saliency for this match", interactive=False)
+                    match_result_view = gr.Image(label="Result: saliency for this match", interactive=False)
             with gr.Accordion("Ranked results as JSON", open=False):
                 payload = gr.JSON(label="Results")
         with gr.Tab("Gallery"):
@@ -161,6 +204,13 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
 
         view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload]
         search_button.click(on_search, [query, method, backbone, top_k], view_outputs, api_visibility="private")
+        method.change(method_note, [method], [method_info], api_visibility="private")
+        results.select(
+            on_select_result,
+            [query, method, backbone, payload],
+            [match_query_view, match_result_view, match_caption],
+            api_visibility="private",
+        )
         explain_button.click(on_explain, [query, method, backbone], view_outputs, api_name="explain")
         load_button.click(on_load_folder, [folder, split, classes], [summary, examples.dataset], api_visibility="private")
         archive.upload(on_upload_zip, [archive], [summary, examples.dataset], api_visibility="private")
