@@ -28,6 +28,17 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 EXAMPLE_QUERY_COUNT = 8
+COMPARE_TOP_K = 5
+
+
+@dataclass
+class MethodComparison:
+    """Top results of one method for the compared query."""
+
+    method_id: str
+    results: list[tuple[np.ndarray, str]]
+    precision: float | None  # share of the shown results in the query's class, None when unknown
+    error: str | None = None
 
 
 @dataclass
@@ -170,6 +181,32 @@ class RetrievalService:
         if backbone.is_random:
             rendered.notes.append(RANDOM_WEIGHTS_LABEL)
         return rendered
+
+    def compare(
+        self,
+        image_path: str | Path,
+        method_ids: list[str],
+        backbone_id: str,
+        top_k: int = COMPARE_TOP_K,
+        progress: ProgressCallback | None = None,
+    ) -> list[MethodComparison]:
+        """Run one query through several methods; a method that fails reports its error alone."""
+        image = load_image(image_path)
+        known = self.known_query(image_path)
+        comparisons = []
+        for method_id in method_ids:
+            try:
+                retriever = self.prepare(method_id, backbone_id, progress)
+                result = retriever.search(image, top_k, known.label if known else None)
+            except FgirError as error:
+                logger.warning("Comparison of %s on %s failed: %s", method_id, image_path, error)
+                comparisons.append(MethodComparison(method_id, [], None, str(error)))
+                continue
+            precision = None
+            if known is not None and result.matches:
+                precision = sum(1 for match in result.matches if match.correct) / len(result.matches)
+            comparisons.append(MethodComparison(method_id, [self._render_match(match) for match in result.matches], precision))
+        return comparisons
 
     def explain_match(self, query_path: str | Path, result_path: str | Path, method_id: str, backbone_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Overlay the saliency of a query and one of its results for their similarity.

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TOP_K = 10
 MAX_TOP_K = 50
 RESULT_COLUMNS = 5
+COMPARE_COLUMNS = 5
 
 INTRO = """# fgir · fine-grained image retrieval
 Pick a method and a backbone, upload a query or click an example, and see the ranked gallery
@@ -134,6 +135,31 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
         caption = f"Why #{entry['rank']} ({entry['class_name']}, similarity {entry['score']:.3f}) matched the query"
         return query_map, result_map, caption
 
+    def on_compare(image: str | None, method_ids: list[str], backbone: str, progress=gr.Progress()) -> list:
+        updates: list = []
+        if not image or not method_ids:
+            message = "Upload a query image and pick at least one method."
+            comparisons = {}
+        else:
+            try:
+                comparisons = {c.method_id: c for c in service.compare(image, method_ids, backbone, progress=_progress_callback(progress))}
+                message = ""
+            except FgirError as error:
+                comparisons, message = {}, f"**Error:** {error}"
+        updates.append(message)
+        for method_id, _, _, _ in compare_rows:
+            comparison = comparisons.get(method_id)
+            if comparison is None:
+                updates += [gr.Column(visible=False), "", []]
+                continue
+            heading = f"**{METHODS[method_id].display_name}** (`{method_id}`)"
+            if comparison.precision is not None:
+                heading += f" · precision@{len(comparison.results)} = {comparison.precision:.2f}"
+            if comparison.error:
+                heading += f" · **Error:** {comparison.error}"
+            updates += [gr.Column(visible=True), heading, comparison.results]
+        return updates
+
     def on_load_folder(path: str, split: str, classes: str) -> tuple[str, gr.Dataset]:
         try:
             service.set_gallery(Path(path.strip()), None if split == "auto" else split, classes or None)
@@ -192,6 +218,27 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
                     match_result_view = gr.Image(label="Result: saliency for this match", interactive=False)
             with gr.Accordion("Ranked results as JSON", open=False):
                 payload = gr.JSON(label="Results")
+        with gr.Tab("Compare methods"):
+            gr.Markdown("One query through several methods side by side: the top 5 of each, and its precision when the query's class is known.")
+            with gr.Row():
+                with gr.Column(scale=1):
+                    compare_query = gr.Image(type="filepath", label="Query image", sources=["upload", "clipboard"], height=260)
+                    compare_methods = gr.CheckboxGroup(
+                        [choice for choice in method_choices if not METHODS[choice[1]].slow],
+                        value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
+                        label="Methods",
+                    )
+                    compare_backbone = gr.Dropdown(backbone_choices, value=default_backbone, label="Backbone")
+                    compare_button = gr.Button("Compare", variant="primary")
+                    gr.Examples(examples=_example_samples(service) or [[None]], inputs=[compare_query], label="Example queries")
+                with gr.Column(scale=3):
+                    compare_status = gr.Markdown()
+                    compare_rows = []
+                    for method_id in sorted(METHODS):
+                        with gr.Column(visible=False) as row:
+                            heading = gr.Markdown(f"**{method_id}**")
+                            thumbnails = gr.Gallery(columns=COMPARE_COLUMNS, height=200, show_label=False, object_fit="contain")
+                        compare_rows.append((method_id, row, heading, thumbnails))
         with gr.Tab("Gallery"):
             gr.Markdown("Load a gallery from a folder on this machine, or upload a zip of class folders.")
             folder = gr.Textbox(label="Gallery folder", placeholder="/path/to/CUB_200_2011 or /path/to/class_folders")
@@ -204,6 +251,8 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
 
         view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload]
         search_button.click(on_search, [query, method, backbone, top_k], view_outputs, api_visibility="private")
+        compare_outputs = [compare_status] + [component for _, row, heading, gallery in compare_rows for component in (row, heading, gallery)]
+        compare_button.click(on_compare, [compare_query, compare_methods, compare_backbone], compare_outputs, api_visibility="private")
         method.change(method_note, [method], [method_info], api_visibility="private")
         results.select(
             on_select_result,
