@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--allow-random-weights", action="store_true", help="development only: random weights when none are found")
     parser.add_argument("--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)")
     parser.add_argument("--no-index-on-start", action="store_true", help="index lazily on the first search instead of at start")
+    parser.add_argument("--lang", choices=["en", "zh"], default=None, help="interface language (default: the browser's)")
     parser.add_argument("--host", default=None, help="server address (default: Gradio's, 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="server port (default: Gradio's, 7860 or the next free one)")
     return parser.parse_args(argv)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except FgirError as error:
         print(f"app.py: error: {error}", file=sys.stderr)
         return 2
-    demo = build_demo(service, args.method, args.backbone)
+    demo = build_demo(service, args.method, args.backbone, args.lang)
     demo.queue().launch(
         server_name=args.host, server_port=args.port, allowed_paths=_allowed_paths(service), show_error=True
     )

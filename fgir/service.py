@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from fgir import views
-from fgir.backbones import RANDOM_WEIGHTS_LABEL, Backbone, load_backbone
+from fgir.backbones import Backbone, load_backbone
 from fgir.archive import extract_zip
 from fgir.cache import GalleryCache
 from fgir.errors import GalleryError
@@ -51,7 +51,8 @@ class QueryViews:
     saliency: np.ndarray
     results: list[tuple[np.ndarray, str]] = field(default_factory=list)  # (thumbnail, caption)
     payload: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    # Status lines as (text key, parameters), so the UI can show them in the user's language.
+    notes: list[tuple[str, dict]] = field(default_factory=list)
 
 
 class RetrievalService:
@@ -179,7 +180,7 @@ class RetrievalService:
         rendered = self._render_query(image, explanation, box, self.known_query(image_path))
         rendered.payload = {"method": method_id, "backbone": backbone_id, "query_box": _rounded(box), "results": []}
         if backbone.is_random:
-            rendered.notes.append(RANDOM_WEIGHTS_LABEL)
+            rendered.notes.append(("random_weights", {}))
         return rendered
 
     def compare(
@@ -240,20 +241,20 @@ class RetrievalService:
         drawn = views.with_boxes(pixels, match.box, match.item.gt_box)
         return views.thumbnail(drawn), views.result_caption(match.rank, match.score, match.item.class_name, match.correct)
 
-    def _notes(self, retriever: Retriever, result: QueryResult, known: GalleryItem | None) -> list[str]:
-        notes = []
+    def _notes(self, retriever: Retriever, result: QueryResult, known: GalleryItem | None) -> list[tuple[str, dict]]:
+        notes: list[tuple[str, dict]] = []
         if retriever.backbone.is_random:
-            notes.append(RANDOM_WEIGHTS_LABEL)
+            notes.append(("random_weights", {}))
         if known is not None and result.matches:
             hits = sum(1 for match in result.matches if match.correct)
-            notes.append(f"Query class: {known.class_name}; {hits} of {len(result.matches)} results share it.")
+            notes.append(("query_class_hits", {"class_name": known.class_name, "hits": hits, "total": len(result.matches)}))
         if not retriever.method.localizes:
-            notes.append(f"{retriever.method.display_name} does not localize, so no predicted boxes are drawn.")
+            notes.append(("no_localize", {"method": retriever.method.display_name}))
         failed = retriever.embeddings.failed
         if failed:
-            notes.append(f"{len(failed)} unreadable gallery images were skipped, e.g. {failed[0][0]}.")
+            notes.append(("skipped_images", {"count": len(failed), "example": failed[0][0]}))
         timing = ", ".join(f"{stage} {seconds * 1000:.0f} ms" for stage, seconds in result.timings.items())
-        notes.append(f"Timing: {timing}.")
+        notes.append(("timing", {"timing": timing}))
         return notes
 
 

@@ -1,10 +1,15 @@
-"""Gradio layout and event wiring. Logic lives in the service; handlers only translate."""
+"""Gradio layout and event wiring. Logic lives in the service; handlers only translate.
+
+Every visible string comes from :mod:`fgir.ui.text`. The language radio relabels the widgets,
+and handlers take the current language as an input so their messages match it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 
@@ -12,6 +17,7 @@ from fgir.backbones import BACKBONES
 from fgir.errors import FgirError
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
+from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, translate
 
 logger = logging.getLogger(__name__)
 
@@ -19,32 +25,26 @@ DEFAULT_TOP_K = 10
 MAX_TOP_K = 50
 RESULT_COLUMNS = 5
 COMPARE_COLUMNS = 5
-
-INTRO = """# fgir · fine-grained image retrieval
-Pick a method and a backbone, upload a query or click an example, and see the ranked gallery
-images next to the maps that explain them: CroW spatial and channel weights, the localized
-target box (green; ground truth in amber when the data set has one) and a gradient-weighted
-saliency map."""
-NO_GALLERY = (
-    "**No gallery is loaded.** You can still explain one image (weighting maps, box, saliency) "
-    "with *Explain only*. To search, open the **Gallery** tab and enter a folder path "
-    "(a CUB-200-2011 root or a folder of class subfolders), or upload a zip of class folders; "
-    "or start the app with `python app.py --gallery PATH`."
-)
+COMPARE_TOP_K = 5
 
 
-def gallery_summary(service: RetrievalService) -> str:
+def gallery_summary(service: RetrievalService, language: str) -> str:
     gallery = service.gallery
     if gallery is None:
-        return NO_GALLERY
-    classes = len(gallery.class_names())
-    return (
-        f"**Gallery:** {gallery.image_root} · {gallery.kind} · split `{gallery.split}` · "
-        f"{len(gallery.items)} images in {classes} classes · cache `{service.cache.root}`"
+        return translate(language, "no_gallery")
+    return translate(
+        language,
+        "gallery_summary",
+        root=gallery.image_root,
+        kind=gallery.kind,
+        split=gallery.split,
+        images=len(gallery.items),
+        classes=len(gallery.class_names()),
+        cache=service.cache.root,
     )
 
 
-def _progress_callback(progress: gr.Progress):
+def progress_callback(progress: gr.Progress, language: str) -> Callable[[int, int], None]:
     """Report indexing progress with a time estimate from the images done so far in this run."""
     started = time.perf_counter()
     first_done: list[int] = []  # Images already cached when this run started (a resumed run).
@@ -53,184 +53,146 @@ def _progress_callback(progress: gr.Progress):
         if not first_done:
             first_done.append(done)
         described = done - first_done[0]
-        description = "Indexing gallery"
+        description = translate(language, "progress_indexing")
         if described > 0 and done < total:
             remaining = (time.perf_counter() - started) / described * (total - done)
-            description = f"Indexing gallery: about {remaining:.0f} s left"
+            description = translate(language, "progress_eta", seconds=remaining)
         progress((done, total), desc=description, unit="images")
 
     return update
 
 
-def method_note(method_id: str) -> str:
+def method_note(method_id: str, language: str) -> str:
     cls = METHODS[method_id]
-    note = f"**{cls.display_name}** (`{method_id}`)."
+    note = translate(language, "method_note", name=cls.display_name, method=method_id)
     if cls.slow:
-        note += (
-            " This method runs a backward pass for every image, so indexing a gallery takes several times "
-            "longer than with `wmtl`; the progress bar estimates the time left from the images done so far."
-        )
+        note += translate(language, "method_slow")
     return note
 
 
-def _status(views: QueryViews) -> str:
-    return "\n\n".join(views.notes)
+def error_text(language: str, message: str) -> str:
+    return translate(language, "error", message=message)
+
+
+def _status(views: QueryViews, language: str) -> str:
+    return "\n\n".join(translate(language, key, **params) for key, params in views.notes)
 
 
 def _empty_outputs(message: str) -> tuple:
-    return [], None, None, None, None, f"**Error:** {message}", {}
+    return [], None, None, None, None, message, {}
 
 
-def _outputs(views: QueryViews) -> tuple:
-    return views.results, views.query, views.spatial, views.channel_plot, views.saliency, _status(views), views.payload
+def _outputs(views: QueryViews, language: str) -> tuple:
+    return views.results, views.query, views.spatial, views.channel_plot, views.saliency, _status(views, language), views.payload
 
 
-def build_demo(service: RetrievalService, default_method: str = "wmtl", default_backbone: str = "mobilenet_v2") -> gr.Blocks:
-    """Build the app's Blocks over a service that may or may not have a gallery yet."""
+def _example_samples(service: RetrievalService) -> list[list[str]]:
+    return [[str(path)] for path in service.example_queries()]
+
+
+class _Labels:
+    """Widgets whose label, value or placeholder depends on the language, with their text keys."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[gr.components.Component, str, str]] = []  # (widget, property, key)
+
+    def add(self, widget, key: str, prop: str = "label"):
+        self.entries.append((widget, prop, key))
+        return widget
+
+    def widgets(self) -> list:
+        """Each widget once, in the order first added."""
+        return list(dict.fromkeys(widget for widget, _, _ in self.entries))
+
+    def updates(self, language: str) -> list:
+        """One update per widget (as ``widgets()``) setting every translated property."""
+        properties: dict[int, dict[str, str]] = {}
+        for widget, prop, key in self.entries:
+            properties.setdefault(id(widget), {})[prop] = translate(language, key)
+        return [type(widget)(**properties[id(widget)]) for widget in self.widgets()]
+
+
+def build_demo(
+    service: RetrievalService,
+    default_method: str = "wmtl",
+    default_backbone: str = "mobilenet_v2",
+    language: str | None = None,
+) -> gr.Blocks:
+    """Build the app's Blocks over a service that may or may not have a gallery yet.
+
+    ``language`` fixes the initial language; None follows the browser's Accept-Language header.
+    """
+    initial_language = language or DEFAULT_LANGUAGE
     method_choices = [(f"{cls.display_name} ({method_id})", method_id) for method_id, cls in sorted(METHODS.items())]
     backbone_choices = [(spec.display_name, backbone_id) for backbone_id, spec in BACKBONES.items()]
+    labels = _Labels()
 
-    def on_search(image: str | None, method: str, backbone: str, top_k: float, progress=gr.Progress()) -> tuple:
-        if not image:
-            return _empty_outputs("Upload a query image or click an example first.")
-        try:
-            return _outputs(service.search(image, method, backbone, int(top_k), _progress_callback(progress)))
-        except FgirError as error:
-            logger.warning("Search failed for %s with %s/%s: %s", image, method, backbone, error)
-            return _empty_outputs(str(error))
-        except Exception as error:  # The UI must stay up; the traceback goes to the log.
-            logger.exception("Unexpected error while searching %s", image)
-            return _empty_outputs(f"Unexpected {type(error).__name__}: {error}")
+    def t(key: str) -> str:
+        return translate(initial_language, key)
 
-    def on_explain(image: str | None, method: str, backbone: str) -> tuple:
-        if not image:
-            return _empty_outputs("Upload an image first.")
-        try:
-            return _outputs(service.explain(image, method, backbone))
-        except FgirError as error:
-            return _empty_outputs(str(error))
-        except Exception as error:
-            logger.exception("Unexpected error while explaining %s", image)
-            return _empty_outputs(f"Unexpected {type(error).__name__}: {error}")
+    with gr.Blocks(title=t("title")) as demo:
+        with gr.Row():
+            intro = labels.add(gr.Markdown(t("intro")), "intro", "value")
+            language_choice = gr.Radio(
+                [(name, code) for code, name in LANGUAGES.items()], value=initial_language, label=t("language"), scale=0, min_width=180
+            )
+        labels.add(language_choice, "language")
+        summary = gr.Markdown(gallery_summary(service, initial_language))
 
-    def api_search(image: str | None, method: str, backbone: str, top_k: float) -> dict:
-        if not image:
-            raise gr.Error("Missing image: pass a file with gradio_client.handle_file(PATH).")
-        try:
-            return service.search(image, method, backbone, int(top_k)).payload
-        except FgirError as error:
-            raise gr.Error(str(error)) from error
-
-    def on_select_result(
-        event: gr.SelectData, image: str | None, method: str, backbone: str, payload: dict | None
-    ) -> tuple:
-        results = (payload or {}).get("results", [])
-        if not image or event.index is None or event.index >= len(results):
-            return None, None, "Select a result after a search to see why it matched."
-        entry = results[event.index]
-        try:
-            query_map, result_map = service.explain_match(image, entry["image_path"], method, backbone)
-        except FgirError as error:
-            return None, None, f"**Error:** {error}"
-        caption = f"Why #{entry['rank']} ({entry['class_name']}, similarity {entry['score']:.3f}) matched the query"
-        return query_map, result_map, caption
-
-    def on_compare(image: str | None, method_ids: list[str], backbone: str, progress=gr.Progress()) -> list:
-        updates: list = []
-        if not image or not method_ids:
-            message = "Upload a query image and pick at least one method."
-            comparisons = {}
-        else:
-            try:
-                comparisons = {c.method_id: c for c in service.compare(image, method_ids, backbone, progress=_progress_callback(progress))}
-                message = ""
-            except FgirError as error:
-                comparisons, message = {}, f"**Error:** {error}"
-        updates.append(message)
-        for method_id, _, _, _ in compare_rows:
-            comparison = comparisons.get(method_id)
-            if comparison is None:
-                updates += [gr.Column(visible=False), "", []]
-                continue
-            heading = f"**{METHODS[method_id].display_name}** (`{method_id}`)"
-            if comparison.precision is not None:
-                heading += f" · precision@{len(comparison.results)} = {comparison.precision:.2f}"
-            if comparison.error:
-                heading += f" · **Error:** {comparison.error}"
-            updates += [gr.Column(visible=True), heading, comparison.results]
-        return updates
-
-    def on_load_folder(path: str, split: str, classes: str) -> tuple[str, gr.Dataset]:
-        try:
-            service.set_gallery(Path(path.strip()), None if split == "auto" else split, classes or None)
-        except FgirError as error:
-            return f"**Error:** {error}", gr.Dataset(samples=_example_samples(service))
-        return gallery_summary(service), gr.Dataset(samples=_example_samples(service))
-
-    def on_upload_zip(file: str | None) -> tuple[str, gr.Dataset]:
-        if not file:
-            return gallery_summary(service), gr.Dataset(samples=_example_samples(service))
-        try:
-            service.set_gallery_from_zip(file)
-        except FgirError as error:
-            return f"**Error:** {error}", gr.Dataset(samples=_example_samples(service))
-        return gallery_summary(service), gr.Dataset(samples=_example_samples(service))
-
-    def on_index(method: str, backbone: str, progress=gr.Progress()) -> str:
-        try:
-            retriever = service.prepare(method, backbone, _progress_callback(progress))
-        except FgirError as error:
-            return f"**Error:** {error}"
-        count = len(retriever.embeddings.descriptors)
-        return f"{gallery_summary(service)}\n\nIndexed {count} images with `{method}` on `{backbone}`."
-
-    with gr.Blocks(title="fgir · fine-grained image retrieval") as demo:
-        gr.Markdown(INTRO)
-        summary = gr.Markdown(gallery_summary(service))
-        with gr.Tab("Search"):
+        with gr.Tab(t("tab_search")) as search_tab:
             with gr.Row():
                 with gr.Column(scale=1):
-                    query = gr.Image(type="filepath", label="Query image", sources=["upload", "clipboard"], height=320)
-                    method = gr.Dropdown(method_choices, value=default_method, label="Method")
-                    method_info = gr.Markdown(method_note(default_method))
-                    backbone = gr.Dropdown(backbone_choices, value=default_backbone, label="Backbone")
-                    top_k = gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="Top-k results")
+                    query = labels.add(gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
+                    method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
+                    method_info = gr.Markdown(method_note(default_method, initial_language))
+                    backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                    top_k = labels.add(gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=t("top_k")), "top_k")
                     with gr.Row():
-                        search_button = gr.Button("Search", variant="primary")
-                        explain_button = gr.Button("Explain only")
-                    examples = gr.Examples(
-                        examples=_example_samples(service) or [[None]],
-                        inputs=[query],
-                        label="Example queries (click one)",
-                    )
+                        search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")
+                        explain_button = labels.add(gr.Button(t("explain_only")), "explain_only", "value")
+                    examples = gr.Examples(examples=_example_samples(service) or [[None]], inputs=[query], label=t("examples"))
+                    labels.add(examples.dataset, "examples")
                 with gr.Column(scale=2):
-                    results = gr.Gallery(label="Ranked results", columns=RESULT_COLUMNS, height=520, object_fit="contain")
+                    results = labels.add(
+                        gr.Gallery(label=t("ranked_results"), columns=RESULT_COLUMNS, height=520, object_fit="contain"),
+                        "ranked_results",
+                    )
                     status = gr.Markdown()
             with gr.Row():
-                query_view = gr.Image(label="Query · box (green) · ground truth (amber)", interactive=False)
-                spatial_view = gr.Image(label="Spatial weights S (CroW)", interactive=False)
-                channel_view = gr.Image(label="Channel weights w (CroW)", interactive=False)
-                saliency_view = gr.Image(label="Saliency (gradient-weighted channels)", interactive=False)
-            with gr.Accordion("Why did a result match? Click a result above.", open=True):
-                match_caption = gr.Markdown("Select a result after a search to see why it matched.")
+                query_view = labels.add(gr.Image(label=t("query_view"), interactive=False), "query_view")
+                spatial_view = labels.add(gr.Image(label=t("spatial_view"), interactive=False), "spatial_view")
+                channel_view = labels.add(gr.Image(label=t("channel_view"), interactive=False), "channel_view")
+                saliency_view = labels.add(gr.Image(label=t("saliency_view"), interactive=False), "saliency_view")
+            with gr.Accordion(t("match_accordion"), open=True) as match_accordion:
+                match_caption = gr.Markdown(t("match_hint"))
                 with gr.Row():
-                    match_query_view = gr.Image(label="Query: saliency for this match", interactive=False)
-                    match_result_view = gr.Image(label="Result: saliency for this match", interactive=False)
-            with gr.Accordion("Ranked results as JSON", open=False):
-                payload = gr.JSON(label="Results")
-        with gr.Tab("Compare methods"):
-            gr.Markdown("One query through several methods side by side: the top 5 of each, and its precision when the query's class is known.")
+                    match_query_view = labels.add(gr.Image(label=t("match_query"), interactive=False), "match_query")
+                    match_result_view = labels.add(gr.Image(label=t("match_result"), interactive=False), "match_result")
+            labels.add(match_accordion, "match_accordion")
+            with gr.Accordion(t("json_accordion"), open=False) as json_accordion:
+                payload = labels.add(gr.JSON(label=t("json_label")), "json_label")
+            labels.add(json_accordion, "json_accordion")
+        labels.add(search_tab, "tab_search")
+
+        with gr.Tab(t("tab_compare")) as compare_tab:
+            labels.add(gr.Markdown(t("compare_intro")), "compare_intro", "value")
             with gr.Row():
                 with gr.Column(scale=1):
-                    compare_query = gr.Image(type="filepath", label="Query image", sources=["upload", "clipboard"], height=260)
-                    compare_methods = gr.CheckboxGroup(
-                        [choice for choice in method_choices if not METHODS[choice[1]].slow],
-                        value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
-                        label="Methods",
+                    compare_query = labels.add(
+                        gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
                     )
-                    compare_backbone = gr.Dropdown(backbone_choices, value=default_backbone, label="Backbone")
-                    compare_button = gr.Button("Compare", variant="primary")
-                    gr.Examples(examples=_example_samples(service) or [[None]], inputs=[compare_query], label="Example queries")
+                    compare_methods = labels.add(
+                        gr.CheckboxGroup(
+                            [choice for choice in method_choices if not METHODS[choice[1]].slow],
+                            value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
+                            label=t("methods"),
+                        ),
+                        "methods",
+                    )
+                    compare_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                    compare_button = labels.add(gr.Button(t("compare"), variant="primary"), "compare", "value")
+                    compare_examples = gr.Examples(examples=_example_samples(service) or [[None]], inputs=[compare_query], label=t("examples"))
+                    labels.add(compare_examples.dataset, "examples")
                 with gr.Column(scale=3):
                     compare_status = gr.Markdown()
                     compare_rows = []
@@ -239,38 +201,160 @@ def build_demo(service: RetrievalService, default_method: str = "wmtl", default_
                             heading = gr.Markdown(f"**{method_id}**")
                             thumbnails = gr.Gallery(columns=COMPARE_COLUMNS, height=200, show_label=False, object_fit="contain")
                         compare_rows.append((method_id, row, heading, thumbnails))
-        with gr.Tab("Gallery"):
-            gr.Markdown("Load a gallery from a folder on this machine, or upload a zip of class folders.")
-            folder = gr.Textbox(label="Gallery folder", placeholder="/path/to/CUB_200_2011 or /path/to/class_folders")
-            with gr.Row():
-                split = gr.Dropdown(["auto", "train", "test", "all"], value="auto", label="Split (CUB only; auto = train)")
-                classes = gr.Textbox(label="Class range", placeholder="e.g. 1-100 (empty = all)")
-            load_button = gr.Button("Load folder")
-            archive = gr.File(label="… or upload a zip of class folders", file_types=[".zip"], type="filepath")
-            index_button = gr.Button("Index now with the selected method and backbone")
+        labels.add(compare_tab, "tab_compare")
 
+        with gr.Tab(t("tab_gallery")) as gallery_tab:
+            labels.add(gr.Markdown(t("gallery_intro")), "gallery_intro", "value")
+            folder = labels.add(gr.Textbox(label=t("gallery_folder"), placeholder=t("gallery_folder_placeholder")), "gallery_folder")
+            labels.add(folder, "gallery_folder_placeholder", "placeholder")
+            with gr.Row():
+                split = labels.add(gr.Dropdown(["auto", "train", "test", "all"], value="auto", label=t("split")), "split")
+                classes = labels.add(gr.Textbox(label=t("class_range"), placeholder=t("class_range_placeholder")), "class_range")
+                labels.add(classes, "class_range_placeholder", "placeholder")
+            load_button = labels.add(gr.Button(t("load_folder")), "load_folder", "value")
+            archive = labels.add(gr.File(label=t("upload_zip"), file_types=[".zip"], type="filepath"), "upload_zip")
+            index_button = labels.add(gr.Button(t("index_now")), "index_now", "value")
+        labels.add(gallery_tab, "tab_gallery")
+
+        # --- handlers -----------------------------------------------------------------------
+        def on_search(image, method_id, backbone_id, k, language, progress=gr.Progress()) -> tuple:
+            if not image:
+                return _empty_outputs(error_text(language, translate(language, "need_query")))
+            try:
+                views = service.search(image, method_id, backbone_id, int(k), progress_callback(progress, language))
+                return _outputs(views, language)
+            except FgirError as error:
+                logger.warning("Search failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
+                return _empty_outputs(error_text(language, str(error)))
+            except Exception as error:  # The UI must stay up; the traceback goes to the log.
+                logger.exception("Unexpected error while searching %s", image)
+                return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
+
+        def on_explain(image, method_id, backbone_id, language) -> tuple:
+            if not image:
+                return _empty_outputs(error_text(language, translate(language, "need_image")))
+            try:
+                return _outputs(service.explain(image, method_id, backbone_id), language)
+            except FgirError as error:
+                logger.warning("Explanation failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
+                return _empty_outputs(error_text(language, str(error)))
+            except Exception as error:
+                logger.exception("Unexpected error while explaining %s", image)
+                return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
+
+        def api_search(image: str | None, method_id: str, backbone_id: str, k: float) -> dict:
+            if not image:
+                raise gr.Error("Missing image: pass a file with gradio_client.handle_file(PATH).")
+            try:
+                return service.search(image, method_id, backbone_id, int(k)).payload
+            except FgirError as error:
+                raise gr.Error(str(error)) from error
+
+        def on_select_result(event: gr.SelectData, image, method_id, backbone_id, current_payload, language) -> tuple:
+            entries = (current_payload or {}).get("results", [])
+            if not image or event.index is None or event.index >= len(entries):
+                return None, None, translate(language, "match_hint")
+            entry = entries[event.index]
+            try:
+                query_map, result_map = service.explain_match(image, entry["image_path"], method_id, backbone_id)
+            except FgirError as error:
+                logger.warning("Match explanation failed for %s: %s", entry.get("image_path"), error)
+                return None, None, error_text(language, str(error))
+            caption = translate(language, "match_caption", rank=entry["rank"], class_name=entry["class_name"], score=entry["score"])
+            return query_map, result_map, caption
+
+        def on_compare(image, method_ids, backbone_id, language, progress=gr.Progress()) -> list:
+            comparisons = {}
+            if not image or not method_ids:
+                message = error_text(language, translate(language, "need_query_and_methods"))
+            else:
+                try:
+                    found = service.compare(image, method_ids, backbone_id, COMPARE_TOP_K, progress_callback(progress, language))
+                    comparisons = {comparison.method_id: comparison for comparison in found}
+                    message = ""
+                except FgirError as error:
+                    logger.warning("Comparison failed for %s: %s", image, error)
+                    message = error_text(language, str(error))
+            updates: list = [message]
+            for method_id, _, _, _ in compare_rows:
+                comparison = comparisons.get(method_id)
+                if comparison is None:
+                    updates += [gr.Column(visible=False), "", []]
+                    continue
+                heading = f"**{METHODS[method_id].display_name}** (`{method_id}`)"
+                if comparison.precision is not None:
+                    heading += " · " + translate(language, "precision", k=len(comparison.results), value=comparison.precision)
+                if comparison.error:
+                    heading += " · " + error_text(language, comparison.error)
+                updates += [gr.Column(visible=True), heading, comparison.results]
+            return updates
+
+        def refreshed_gallery(language: str, message: str | None = None) -> tuple:
+            samples = _example_samples(service)
+            text = message or gallery_summary(service, language)
+            return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples)
+
+        def on_load_folder(path: str, split_choice: str, class_range: str, language: str) -> tuple:
+            try:
+                service.set_gallery(Path((path or "").strip()), None if split_choice == "auto" else split_choice, class_range or None)
+            except FgirError as error:
+                logger.warning("Loading gallery %r failed: %s", path, error)
+                return refreshed_gallery(language, error_text(language, str(error)))
+            return refreshed_gallery(language)
+
+        def on_upload_zip(file: str | None, language: str) -> tuple:
+            if not file:
+                return refreshed_gallery(language)
+            try:
+                service.set_gallery_from_zip(file)
+            except FgirError as error:
+                logger.warning("Loading uploaded gallery %s failed: %s", file, error)
+                return refreshed_gallery(language, error_text(language, str(error)))
+            return refreshed_gallery(language)
+
+        def on_index(method_id: str, backbone_id: str, language: str, progress=gr.Progress()) -> str:
+            try:
+                retriever = service.prepare(method_id, backbone_id, progress_callback(progress, language))
+            except FgirError as error:
+                logger.warning("Indexing with %s/%s failed: %s", method_id, backbone_id, error)
+                return error_text(language, str(error))
+            count = len(retriever.embeddings.descriptors)
+            indexed = translate(language, "indexed", count=count, method=method_id, backbone=backbone_id)
+            return f"{gallery_summary(service, language)}\n\n{indexed}"
+
+        def on_language(language: str, method_id: str) -> list:
+            return [*labels.updates(language), gallery_summary(service, language), method_note(method_id, language)]
+
+        def on_page_load(request: gr.Request) -> str:
+            if language is not None:
+                return language
+            return language_from_header(request.headers.get("accept-language") if request else None)
+
+        # --- wiring ---------------------------------------------------------------------------
         view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload]
-        search_button.click(on_search, [query, method, backbone, top_k], view_outputs, api_visibility="private")
-        compare_outputs = [compare_status] + [component for _, row, heading, gallery in compare_rows for component in (row, heading, gallery)]
-        compare_button.click(on_compare, [compare_query, compare_methods, compare_backbone], compare_outputs, api_visibility="private")
-        method.change(method_note, [method], [method_info], api_visibility="private")
+        example_datasets = [examples.dataset, compare_examples.dataset]
+        private = {"api_visibility": "private"}
+        search_button.click(on_search, [query, method, backbone, top_k, language_choice], view_outputs, **private)
+        explain_button.click(on_explain, [query, method, backbone, language_choice], view_outputs, api_name="explain")
         results.select(
             on_select_result,
-            [query, method, backbone, payload],
+            [query, method, backbone, payload, language_choice],
             [match_query_view, match_result_view, match_caption],
-            api_visibility="private",
+            **private,
         )
-        explain_button.click(on_explain, [query, method, backbone], view_outputs, api_name="explain")
-        load_button.click(on_load_folder, [folder, split, classes], [summary, examples.dataset], api_visibility="private")
-        archive.upload(on_upload_zip, [archive], [summary, examples.dataset], api_visibility="private")
-        index_button.click(on_index, [method, backbone], [summary], api_visibility="private")
+        compare_outputs = [compare_status] + [widget for _, row, heading, gallery in compare_rows for widget in (row, heading, gallery)]
+        compare_button.click(on_compare, [compare_query, compare_methods, compare_backbone, language_choice], compare_outputs, **private)
+        method.change(method_note, [method, language_choice], [method_info], **private)
+        load_button.click(on_load_folder, [folder, split, classes, language_choice], [summary, *example_datasets], **private)
+        archive.upload(on_upload_zip, [archive, language_choice], [summary, *example_datasets], **private)
+        index_button.click(on_index, [method, backbone, language_choice], [summary], **private)
+        language_choice.change(
+            on_language, [language_choice, method], labels.widgets() + [summary, method_info], **private
+        )
+        demo.load(on_page_load, None, [language_choice], **private)
 
         # A JSON-only endpoint for scripts: gradio_client's Client.predict(..., api_name="/search").
         api_result = gr.JSON(visible=False)
         api_trigger = gr.Button(visible=False)
         api_trigger.click(api_search, [query, method, backbone, top_k], [api_result], api_name="search")
     return demo
-
-
-def _example_samples(service: RetrievalService) -> list[list[str]]:
-    return [[str(path)] for path in service.example_queries()]

@@ -1,0 +1,165 @@
+"""Every string the UI shows, in English and Simplified Chinese.
+
+Keys are shared by both languages; a test fails when a key lacks a translation. Field terms
+(CroW, SCDA, mAP, Grad-CAM, top-k) stay as they are in both languages.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+DEFAULT_LANGUAGE = "en"
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "fgir · fine-grained image retrieval",
+        "intro": (
+            "# fgir · fine-grained image retrieval\n"
+            "Pick a method and a backbone, upload a query or click an example, and see the ranked gallery "
+            "images next to the maps that explain them: CroW spatial and channel weights, the localized "
+            "target box (green; ground truth in amber when the data set has one) and a gradient-weighted "
+            "saliency map."
+        ),
+        "language": "Language",
+        "no_gallery": (
+            "**No gallery is loaded.** You can still explain one image (weighting maps, box, saliency) with "
+            "*Explain only*. To search, open the **Gallery** tab and enter a folder path (a CUB-200-2011 root "
+            "or a folder of class subfolders), or upload a zip of class folders; or start the app with "
+            "`python app.py --gallery PATH`."
+        ),
+        "gallery_summary": "**Gallery:** {root} · {kind} · split `{split}` · {images} images in {classes} classes · cache `{cache}`",
+        "tab_search": "Search",
+        "tab_compare": "Compare methods",
+        "tab_gallery": "Gallery",
+        "query_image": "Query image",
+        "method": "Method",
+        "backbone": "Backbone",
+        "top_k": "Top-k results",
+        "search": "Search",
+        "explain_only": "Explain only",
+        "examples": "Example queries (click one)",
+        "ranked_results": "Ranked results",
+        "query_view": "Query · box (green) · ground truth (amber)",
+        "spatial_view": "Spatial weights S (CroW)",
+        "channel_view": "Channel weights w (CroW)",
+        "saliency_view": "Saliency (gradient-weighted channels, Grad-CAM style)",
+        "match_accordion": "Why did a result match? Click a result above.",
+        "match_hint": "Select a result after a search to see why it matched.",
+        "match_query": "Query: saliency for this match",
+        "match_result": "Result: saliency for this match",
+        "match_caption": "Why #{rank} ({class_name}, similarity {score:.3f}) matched the query",
+        "json_accordion": "Ranked results as JSON",
+        "json_label": "Results",
+        "compare_intro": "One query through several methods side by side: the top 5 of each, and its precision when the query's class is known.",
+        "methods": "Methods",
+        "compare": "Compare",
+        "precision": "precision@{k} = {value:.2f}",
+        "gallery_intro": "Load a gallery from a folder on this machine, or upload a zip of class folders.",
+        "gallery_folder": "Gallery folder",
+        "gallery_folder_placeholder": "/path/to/CUB_200_2011 or /path/to/class_folders",
+        "split": "Split (CUB only; auto = train)",
+        "class_range": "Class range",
+        "class_range_placeholder": "e.g. 1-100 (empty = all)",
+        "load_folder": "Load folder",
+        "upload_zip": "… or upload a zip of class folders",
+        "index_now": "Index now with the selected method and backbone",
+        "indexed": "Indexed {count} images with `{method}` on `{backbone}`.",
+        "need_query": "Upload a query image or click an example first.",
+        "need_image": "Upload an image first.",
+        "need_query_and_methods": "Upload a query image and pick at least one method.",
+        "error": "**Error:** {message}",
+        "query_class_hits": "Query class: {class_name}; {hits} of {total} results share it.",
+        "no_localize": "{method} does not localize, so no predicted boxes are drawn.",
+        "skipped_images": "{count} unreadable gallery images were skipped, e.g. {example}.",
+        "timing": "Timing: {timing}.",
+        "random_weights": "RANDOM WEIGHTS (development only, results are meaningless)",
+        "method_note": "**{name}** (`{method}`).",
+        "method_slow": (
+            " This method runs a backward pass for every image, so indexing a gallery takes several times longer "
+            "than with `wmtl`; the progress bar estimates the time left from the images done so far."
+        ),
+        "progress_indexing": "Indexing gallery",
+        "progress_eta": "Indexing gallery: about {seconds:.0f} s left",
+    },
+    "zh": {
+        "title": "fgir · 细粒度图像检索",
+        "intro": (
+            "# fgir · 细粒度图像检索\n"
+            "选择方法和骨干网络，上传查询图像或点击示例，即可看到排序后的图库图像，以及解释检索结果的各种图："
+            "CroW 空间权重与通道权重、定位出的目标框（绿色；数据集提供真实框时以琥珀色显示）和梯度加权显著图。"
+        ),
+        "language": "语言",
+        "no_gallery": (
+            "**尚未加载图库。** 仍可用“仅解释”查看单张图像的权重图、目标框和显著图。要进行检索，请打开**图库**标签页，"
+            "输入文件夹路径（CUB-200-2011 根目录，或按类别分子文件夹的目录），或上传按类别分文件夹的 zip 压缩包；"
+            "也可以用 `python app.py --gallery PATH` 启动应用。"
+        ),
+        "gallery_summary": "**图库：** {root} · {kind} · 划分 `{split}` · {images} 张图像，{classes} 个类别 · 缓存 `{cache}`",
+        "tab_search": "检索",
+        "tab_compare": "方法对比",
+        "tab_gallery": "图库",
+        "query_image": "查询图像",
+        "method": "方法",
+        "backbone": "骨干网络",
+        "top_k": "返回结果数（top-k）",
+        "search": "检索",
+        "explain_only": "仅解释",
+        "examples": "示例查询（点击选择）",
+        "ranked_results": "排序结果",
+        "query_view": "查询图像 · 预测框（绿）· 真实框（琥珀）",
+        "spatial_view": "空间权重 S（CroW）",
+        "channel_view": "通道权重 w（CroW）",
+        "saliency_view": "显著图（梯度加权通道组合，Grad-CAM 式）",
+        "match_accordion": "为什么匹配？点击上方的某个结果。",
+        "match_hint": "检索后选择一个结果，即可查看它与查询匹配的原因。",
+        "match_query": "查询图像：该匹配的显著图",
+        "match_result": "结果图像：该匹配的显著图",
+        "match_caption": "第 {rank} 名（{class_name}，相似度 {score:.3f}）与查询匹配的原因",
+        "json_accordion": "排序结果（JSON）",
+        "json_label": "结果",
+        "compare_intro": "同一查询在多种方法下并排对比：每种方法的前 5 个结果，以及已知查询类别时的精度。",
+        "methods": "方法",
+        "compare": "对比",
+        "precision": "precision@{k} = {value:.2f}",
+        "gallery_intro": "从本机文件夹加载图库，或上传按类别分文件夹的 zip 压缩包。",
+        "gallery_folder": "图库文件夹",
+        "gallery_folder_placeholder": "/path/to/CUB_200_2011 或 /path/to/class_folders",
+        "split": "划分（仅 CUB；auto = train）",
+        "class_range": "类别范围",
+        "class_range_placeholder": "例如 1-100（留空 = 全部）",
+        "load_folder": "加载文件夹",
+        "upload_zip": "……或上传按类别分文件夹的 zip 压缩包",
+        "index_now": "用当前选择的方法和骨干网络立即建立索引",
+        "indexed": "已用 `{method}` 和 `{backbone}` 为 {count} 张图像建立索引。",
+        "need_query": "请先上传查询图像或点击一个示例。",
+        "need_image": "请先上传一张图像。",
+        "need_query_and_methods": "请上传查询图像，并至少选择一种方法。",
+        "error": "**错误：** {message}",
+        "query_class_hits": "查询类别：{class_name}；{total} 个结果中有 {hits} 个属于该类别。",
+        "no_localize": "{method} 不做目标定位，因此不绘制预测框。",
+        "skipped_images": "跳过了 {count} 张无法读取的图库图像，例如 {example}。",
+        "timing": "耗时：{timing}。",
+        "random_weights": "随机权重（仅供开发使用，结果没有意义）",
+        "method_note": "**{name}**（`{method}`）。",
+        "method_slow": "该方法需要对每张图像做一次反向传播，因此建立图库索引的时间是 `wmtl` 的数倍；进度条会根据已完成的图像估计剩余时间。",
+        "progress_indexing": "正在建立图库索引",
+        "progress_eta": "正在建立图库索引：预计还需约 {seconds:.0f} 秒",
+    },
+}
+
+
+def translate(language: str, key: str, **params: object) -> str:
+    """Return the text for ``key`` in ``language`` (English when the language is unknown), formatted with ``params``."""
+    table = TEXT.get(language, TEXT[DEFAULT_LANGUAGE])
+    template = table.get(key, TEXT[DEFAULT_LANGUAGE][key])
+    return template.format(**params) if params else template
+
+
+def language_from_header(accept_language: str | None) -> str:
+    """Pick 'zh' or 'en' from an HTTP Accept-Language header, by the first language listed that we have."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()
+        if code.startswith("zh"):
+            return "zh"
+        if code.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,61 @@
+"""UI strings: every key exists in every language, and formatting works in each."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from fgir.ui.text import LANGUAGES, TEXT, language_from_header, translate
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_key_translated(language: str) -> None:
+    missing = sorted(set(TEXT["en"]) - set(TEXT[language]))
+    assert not missing, f"{language} lacks translations for: {missing}"
+    extra = sorted(set(TEXT[language]) - set(TEXT["en"]))
+    assert not extra, f"{language} has keys unknown in English: {extra}"
+
+
+@pytest.mark.parametrize("key", sorted(TEXT["en"]))
+def test_placeholders_match_across_languages(key: str) -> None:
+    for language in LANGUAGES:
+        assert _fields(TEXT[language][key]) == _fields(TEXT["en"][key]), f"{language}:{key}"
+
+
+def test_chinese_strings_contain_chinese() -> None:
+    han = re.compile(r"[\u4e00-\u9fff]")
+    untranslated = [key for key, value in TEXT["zh"].items() if not han.search(value) and key != "precision"]
+    assert not untranslated, f"zh strings without Chinese characters: {untranslated}"
+
+
+def test_blocks_use_only_known_keys() -> None:
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "fgir" / "ui" / "blocks.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'(?:\bt|translate\(language,)\s*\(?\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'labels\.add\([^\n]*?"([a-z_]+)"(?:, "(?:value|placeholder)")?\)', source))
+    unknown = sorted(key for key in used if key not in TEXT["en"] and key not in ("value", "placeholder", "label"))
+    assert not unknown, f"blocks.py uses unknown text keys: {unknown}"
+
+
+def test_translate_formats_parameters() -> None:
+    assert translate("zh", "indexed", count=3, method="wmtl", backbone="vgg16") == "已用 `wmtl` 和 `vgg16` 为 3 张图像建立索引。"
+    assert translate("en", "indexed", count=3, method="wmtl", backbone="vgg16") == "Indexed 3 images with `wmtl` on `vgg16`."
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    assert translate("fr", "search") == "Search"
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("en-US,en;q=0.9", "en"), ("fr-FR,zh;q=0.5", "zh"), ("", "en"), (None, "en")],
+)
+def test_language_from_header(header: str | None, expected: str) -> None:
+    assert language_from_header(header) == expected
