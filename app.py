@@ -19,6 +19,7 @@ from fgir.gallery import SPLITS
 from fgir.methods import METHODS
 from fgir.service import RetrievalService
 from fgir.ui import build_demo
+from fgir.ui.blocks import CLASSROOM_CSS
 
 logger = logging.getLogger("fgir.app")
 
@@ -46,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)")
     parser.add_argument("--no-index-on-start", action="store_true", help="index lazily on the first search instead of at start")
     parser.add_argument("--lang", choices=["en", "zh"], default=None, help="interface language (default: the browser's)")
+    parser.add_argument("--classroom", action="store_true", help="large fonts and thumbnails, teaching examples, step-by-step view first")
     parser.add_argument("--host", default=None, help="server address (default: Gradio's, 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="server port (default: Gradio's, 7860 or the next free one)")
     return parser.parse_args(argv)
@@ -63,9 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     except FgirError as error:
         print(f"app.py: error: {error}", file=sys.stderr)
         return 2
-    demo = build_demo(service, args.method, args.backbone, args.lang)
+    demo = build_demo(service, args.method, args.backbone, args.lang, args.classroom)
     demo.queue().launch(
-        server_name=args.host, server_port=args.port, allowed_paths=_allowed_paths(service), show_error=True
+        server_name=args.host,
+        server_port=args.port,
+        allowed_paths=_allowed_paths(service),
+        show_error=True,
+        css=CLASSROOM_CSS if args.classroom else None,
     )
     return 0
 

@@ -6,6 +6,7 @@ The UI only wires widgets to these methods, so everything here is testable witho
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -23,11 +24,13 @@ from fgir.gallery import Gallery, GalleryItem, is_cub_root, open_gallery
 from fgir.imageio import load_image
 from fgir.methods import Explanation, create_method
 from fgir.pipeline import QueryResult, Retriever, explain_image, explain_match
+from fgir.walkthrough import Step, build_walkthrough
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 EXAMPLE_QUERY_COUNT = 8
+CLASSROOM_EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "classroom_examples.json"
 COMPARE_TOP_K = 5
 
 
@@ -128,6 +131,18 @@ class RetrievalService:
         step = max(1, len(labels) // count)
         return [root / first_per_class[label].relpath for label in labels[::step][:count]]
 
+    def classroom_queries(self) -> list[Path]:
+        """Curated teaching examples from ``assets/classroom_examples.json`` that exist in this gallery's root."""
+        if self.gallery is None or self.gallery.kind != "cub":
+            return []
+        try:
+            entries = json.loads(CLASSROOM_EXAMPLES.read_text(encoding="utf-8"))["examples"]
+        except (OSError, ValueError, KeyError) as error:
+            logger.warning("Classroom examples unavailable (%s): %s", CLASSROOM_EXAMPLES, error)
+            return []
+        paths = [self.gallery.image_root / entry["relpath"] for entry in entries]
+        return [path for path in paths if path.is_file()]
+
     # --- models --------------------------------------------------------------------------
     def backbone(self, backbone_id: str) -> Backbone:
         return load_backbone(backbone_id, self.weights.get(backbone_id), self.allow_random_weights)
@@ -208,6 +223,13 @@ class RetrievalService:
                 precision = sum(1 for match in result.matches if match.correct) / len(result.matches)
             comparisons.append(MethodComparison(method_id, [self._render_match(match) for match in result.matches], precision))
         return comparisons
+
+    def walkthrough(self, image_path: str | Path, backbone_id: str) -> list[Step]:
+        """Compute the wmtl steps for one image; nearest neighbours are included when a gallery is loaded."""
+        image = load_image(image_path)
+        retriever = self.prepare("wmtl", backbone_id) if self.gallery is not None else None
+        backbone = retriever.backbone if retriever is not None else self.backbone(backbone_id)
+        return build_walkthrough(backbone, image, retriever)
 
     def explain_match(self, query_path: str | Path, result_path: str | Path, method_id: str, backbone_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Overlay the saliency of a query and one of its results for their similarity.

@@ -7,6 +7,7 @@ and handlers take the current language as an input so their messages match it.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,7 @@ from fgir.errors import FgirError
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
 from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, translate
+from fgir.walkthrough import render_handout
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,16 @@ MAX_TOP_K = 50
 RESULT_COLUMNS = 5
 COMPARE_COLUMNS = 5
 COMPARE_TOP_K = 5
+STEP_COUNT = 7
+STEP_HEIGHT = 260
+CLASSROOM_RESULT_COLUMNS = 3
+CLASSROOM_STEP_HEIGHT = 380
+# Classroom mode: text readable from the back of a lecture hall.
+CLASSROOM_CSS = """
+.gradio-container { font-size: 22px !important; }
+.gradio-container h1 { font-size: 2.4em !important; }
+.gradio-container button { font-size: 1.1em !important; }
+"""
 
 
 def gallery_summary(service: RetrievalService, language: str) -> str:
@@ -86,8 +98,9 @@ def _outputs(views: QueryViews, language: str) -> tuple:
     return views.results, views.query, views.spatial, views.channel_plot, views.saliency, _status(views, language), views.payload
 
 
-def _example_samples(service: RetrievalService) -> list[list[str]]:
-    return [[str(path)] for path in service.example_queries()]
+def _example_samples(service: RetrievalService, classroom: bool = False) -> list[list[str]]:
+    paths = service.classroom_queries() if classroom else []
+    return [[str(path)] for path in (paths or service.example_queries())]
 
 
 class _Labels:
@@ -117,11 +130,16 @@ def build_demo(
     default_method: str = "wmtl",
     default_backbone: str = "mobilenet_v2",
     language: str | None = None,
+    classroom: bool = False,
 ) -> gr.Blocks:
     """Build the app's Blocks over a service that may or may not have a gallery yet.
 
     ``language`` fixes the initial language; None follows the browser's Accept-Language header.
+    ``classroom`` enlarges thumbnails, opens on the step-by-step view and uses the curated
+    teaching examples when the gallery contains them (fonts grow through ``CLASSROOM_CSS``).
     """
+    result_columns = CLASSROOM_RESULT_COLUMNS if classroom else RESULT_COLUMNS
+    step_height = CLASSROOM_STEP_HEIGHT if classroom else STEP_HEIGHT
     initial_language = language or DEFAULT_LANGUAGE
     method_choices = [(f"{cls.display_name} ({method_id})", method_id) for method_id, cls in sorted(METHODS.items())]
     backbone_choices = [(spec.display_name, backbone_id) for backbone_id, spec in BACKBONES.items()]
@@ -139,82 +157,111 @@ def build_demo(
         labels.add(language_choice, "language")
         summary = gr.Markdown(gallery_summary(service, initial_language))
 
-        with gr.Tab(t("tab_search")) as search_tab:
-            with gr.Row():
-                with gr.Column(scale=1):
-                    query = labels.add(gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
-                    method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
-                    method_info = gr.Markdown(method_note(default_method, initial_language))
-                    backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
-                    top_k = labels.add(gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=t("top_k")), "top_k")
-                    with gr.Row():
-                        search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")
-                        explain_button = labels.add(gr.Button(t("explain_only")), "explain_only", "value")
-                    examples = gr.Examples(examples=_example_samples(service) or [[None]], inputs=[query], label=t("examples"))
-                    labels.add(examples.dataset, "examples")
-                with gr.Column(scale=2):
-                    results = labels.add(
-                        gr.Gallery(label=t("ranked_results"), columns=RESULT_COLUMNS, height=520, object_fit="contain"),
-                        "ranked_results",
-                    )
-                    status = gr.Markdown()
-            with gr.Row():
-                query_view = labels.add(gr.Image(label=t("query_view"), interactive=False), "query_view")
-                spatial_view = labels.add(gr.Image(label=t("spatial_view"), interactive=False), "spatial_view")
-                channel_view = labels.add(gr.Image(label=t("channel_view"), interactive=False), "channel_view")
-                saliency_view = labels.add(gr.Image(label=t("saliency_view"), interactive=False), "saliency_view")
-            with gr.Accordion(t("match_accordion"), open=True) as match_accordion:
-                match_caption = gr.Markdown(t("match_hint"))
+        with gr.Tabs(selected="steps" if classroom else "search"):
+            with gr.Tab(t("tab_search"), id="search") as search_tab:
                 with gr.Row():
-                    match_query_view = labels.add(gr.Image(label=t("match_query"), interactive=False), "match_query")
-                    match_result_view = labels.add(gr.Image(label=t("match_result"), interactive=False), "match_result")
-            labels.add(match_accordion, "match_accordion")
-            with gr.Accordion(t("json_accordion"), open=False) as json_accordion:
-                payload = labels.add(gr.JSON(label=t("json_label")), "json_label")
-            labels.add(json_accordion, "json_accordion")
-        labels.add(search_tab, "tab_search")
+                    with gr.Column(scale=1):
+                        query = labels.add(gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
+                        method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
+                        method_info = gr.Markdown(method_note(default_method, initial_language))
+                        backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        top_k = labels.add(gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=t("top_k")), "top_k")
+                        with gr.Row():
+                            search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")
+                            explain_button = labels.add(gr.Button(t("explain_only")), "explain_only", "value")
+                        examples = gr.Examples(examples=_example_samples(service, classroom) or [[None]], inputs=[query], label=t("examples"))
+                        labels.add(examples.dataset, "examples")
+                    with gr.Column(scale=2):
+                        results = labels.add(
+                            gr.Gallery(label=t("ranked_results"), columns=result_columns, height=520 if not classroom else 760, object_fit="contain"),
+                            "ranked_results",
+                        )
+                        status = gr.Markdown()
+                with gr.Row():
+                    query_view = labels.add(gr.Image(label=t("query_view"), interactive=False), "query_view")
+                    spatial_view = labels.add(gr.Image(label=t("spatial_view"), interactive=False), "spatial_view")
+                    channel_view = labels.add(gr.Image(label=t("channel_view"), interactive=False), "channel_view")
+                    saliency_view = labels.add(gr.Image(label=t("saliency_view"), interactive=False), "saliency_view")
+                with gr.Accordion(t("match_accordion"), open=True) as match_accordion:
+                    match_caption = gr.Markdown(t("match_hint"))
+                    with gr.Row():
+                        match_query_view = labels.add(gr.Image(label=t("match_query"), interactive=False), "match_query")
+                        match_result_view = labels.add(gr.Image(label=t("match_result"), interactive=False), "match_result")
+                labels.add(match_accordion, "match_accordion")
+                with gr.Accordion(t("json_accordion"), open=False) as json_accordion:
+                    payload = labels.add(gr.JSON(label=t("json_label")), "json_label")
+                labels.add(json_accordion, "json_accordion")
+            labels.add(search_tab, "tab_search")
 
-        with gr.Tab(t("tab_compare")) as compare_tab:
-            labels.add(gr.Markdown(t("compare_intro")), "compare_intro", "value")
-            with gr.Row():
-                with gr.Column(scale=1):
-                    compare_query = labels.add(
-                        gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
-                    )
-                    compare_methods = labels.add(
-                        gr.CheckboxGroup(
-                            [choice for choice in method_choices if not METHODS[choice[1]].slow],
-                            value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
-                            label=t("methods"),
-                        ),
-                        "methods",
-                    )
-                    compare_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
-                    compare_button = labels.add(gr.Button(t("compare"), variant="primary"), "compare", "value")
-                    compare_examples = gr.Examples(examples=_example_samples(service) or [[None]], inputs=[compare_query], label=t("examples"))
-                    labels.add(compare_examples.dataset, "examples")
-                with gr.Column(scale=3):
-                    compare_status = gr.Markdown()
-                    compare_rows = []
-                    for method_id in sorted(METHODS):
-                        with gr.Column(visible=False) as row:
-                            heading = gr.Markdown(f"**{method_id}**")
-                            thumbnails = gr.Gallery(columns=COMPARE_COLUMNS, height=200, show_label=False, object_fit="contain")
-                        compare_rows.append((method_id, row, heading, thumbnails))
-        labels.add(compare_tab, "tab_compare")
+            with gr.Tab(t("tab_compare"), id="compare") as compare_tab:
+                labels.add(gr.Markdown(t("compare_intro")), "compare_intro", "value")
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        compare_query = labels.add(
+                            gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                        )
+                        compare_methods = labels.add(
+                            gr.CheckboxGroup(
+                                [choice for choice in method_choices if not METHODS[choice[1]].slow],
+                                value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
+                                label=t("methods"),
+                            ),
+                            "methods",
+                        )
+                        compare_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        compare_button = labels.add(gr.Button(t("compare"), variant="primary"), "compare", "value")
+                        compare_examples = gr.Examples(
+                            examples=_example_samples(service, classroom) or [[None]], inputs=[compare_query], label=t("examples")
+                        )
+                        labels.add(compare_examples.dataset, "examples")
+                    with gr.Column(scale=3):
+                        compare_status = gr.Markdown()
+                        compare_rows = []
+                        for method_id in sorted(METHODS):
+                            with gr.Column(visible=False) as row:
+                                heading = gr.Markdown(f"**{method_id}**")
+                                thumbnails = gr.Gallery(columns=COMPARE_COLUMNS, height=200, show_label=False, object_fit="contain")
+                            compare_rows.append((method_id, row, heading, thumbnails))
+            labels.add(compare_tab, "tab_compare")
 
-        with gr.Tab(t("tab_gallery")) as gallery_tab:
-            labels.add(gr.Markdown(t("gallery_intro")), "gallery_intro", "value")
-            folder = labels.add(gr.Textbox(label=t("gallery_folder"), placeholder=t("gallery_folder_placeholder")), "gallery_folder")
-            labels.add(folder, "gallery_folder_placeholder", "placeholder")
-            with gr.Row():
-                split = labels.add(gr.Dropdown(["auto", "train", "test", "all"], value="auto", label=t("split")), "split")
-                classes = labels.add(gr.Textbox(label=t("class_range"), placeholder=t("class_range_placeholder")), "class_range")
-                labels.add(classes, "class_range_placeholder", "placeholder")
-            load_button = labels.add(gr.Button(t("load_folder")), "load_folder", "value")
-            archive = labels.add(gr.File(label=t("upload_zip"), file_types=[".zip"], type="filepath"), "upload_zip")
-            index_button = labels.add(gr.Button(t("index_now")), "index_now", "value")
-        labels.add(gallery_tab, "tab_gallery")
+            with gr.Tab(t("tab_steps"), id="steps") as steps_tab:
+                labels.add(gr.Markdown(t("steps_intro")), "steps_intro", "value")
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        steps_query = labels.add(
+                            gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                        )
+                        steps_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        steps_button = labels.add(gr.Button(t("run_steps"), variant="primary"), "run_steps", "value")
+                        handout_button = labels.add(gr.Button(t("export_handout")), "export_handout", "value")
+                        handout_files = labels.add(gr.File(label=t("handout_files"), file_count="multiple", interactive=False), "handout_files")
+                        steps_examples = gr.Examples(
+                            examples=_example_samples(service, classroom) or [[None]], inputs=[steps_query], label=t("examples")
+                        )
+                        labels.add(steps_examples.dataset, "examples")
+                    with gr.Column(scale=3):
+                        steps_status = gr.Markdown()
+                        step_views = []
+                        for _ in range(STEP_COUNT):
+                            with gr.Row(visible=False) as step_row:
+                                step_image = gr.Image(show_label=False, interactive=False, height=step_height, scale=2)
+                                step_text = gr.Markdown()
+                            step_views.append((step_row, step_image, step_text))
+                steps_state = gr.State([])
+            labels.add(steps_tab, "tab_steps")
+
+            with gr.Tab(t("tab_gallery"), id="gallery") as gallery_tab:
+                labels.add(gr.Markdown(t("gallery_intro")), "gallery_intro", "value")
+                folder = labels.add(gr.Textbox(label=t("gallery_folder"), placeholder=t("gallery_folder_placeholder")), "gallery_folder")
+                labels.add(folder, "gallery_folder_placeholder", "placeholder")
+                with gr.Row():
+                    split = labels.add(gr.Dropdown(["auto", "train", "test", "all"], value="auto", label=t("split")), "split")
+                    classes = labels.add(gr.Textbox(label=t("class_range"), placeholder=t("class_range_placeholder")), "class_range")
+                    labels.add(classes, "class_range_placeholder", "placeholder")
+                load_button = labels.add(gr.Button(t("load_folder")), "load_folder", "value")
+                archive = labels.add(gr.File(label=t("upload_zip"), file_types=[".zip"], type="filepath"), "upload_zip")
+                index_button = labels.add(gr.Button(t("index_now")), "index_now", "value")
+            labels.add(gallery_tab, "tab_gallery")
 
         # --- handlers -----------------------------------------------------------------------
         def on_search(image, method_id, backbone_id, k, language, progress=gr.Progress()) -> tuple:
@@ -292,7 +339,7 @@ def build_demo(
         def refreshed_gallery(language: str, message: str | None = None) -> tuple:
             samples = _example_samples(service)
             text = message or gallery_summary(service, language)
-            return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples)
+            return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples), gr.Dataset(samples=samples)
 
         def on_load_folder(path: str, split_choice: str, class_range: str, language: str) -> tuple:
             try:
@@ -322,6 +369,36 @@ def build_demo(
             indexed = translate(language, "indexed", count=count, method=method_id, backbone=backbone_id)
             return f"{gallery_summary(service, language)}\n\n{indexed}"
 
+        def on_steps(image, backbone_id, language) -> list:
+            if not image:
+                return [error_text(language, translate(language, "need_query")), []] + [
+                    update for _ in step_views for update in (gr.Row(visible=False), None, "")
+                ]
+            try:
+                steps = service.walkthrough(image, backbone_id)
+            except FgirError as error:
+                logger.warning("Walkthrough failed for %s: %s", image, error)
+                return [error_text(language, str(error)), []] + [update for _ in step_views for update in (gr.Row(visible=False), None, "")]
+            updates: list = ["", steps]
+            for index, (_, _, _) in enumerate(step_views):
+                if index < len(steps):
+                    step = steps[index]
+                    text = f"### {translate(language, step.key)}\n{translate(language, step.key + '_caption', **step.params)}"
+                    updates += [gr.Row(visible=True), step.image, text]
+                else:
+                    updates += [gr.Row(visible=False), None, ""]
+            return updates
+
+        def on_handout(steps, language) -> tuple:
+            if not steps:
+                return error_text(language, translate(language, "need_query")), None
+            folder = Path(tempfile.mkdtemp(prefix="fgir-handout-"))
+            titles = [translate(language, step.key) for step in steps]
+            captions = [translate(language, step.key + "_caption", **step.params) for step in steps]
+            png_path, pdf_path = folder / "fgir-handout.png", folder / "fgir-handout.pdf"
+            render_handout(steps, titles, captions, png_path, pdf_path)
+            return "", [str(png_path), str(pdf_path)]
+
         def on_language(language: str, method_id: str) -> list:
             return [*labels.updates(language), gallery_summary(service, language), method_note(method_id, language)]
 
@@ -332,7 +409,7 @@ def build_demo(
 
         # --- wiring ---------------------------------------------------------------------------
         view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload]
-        example_datasets = [examples.dataset, compare_examples.dataset]
+        example_datasets = [examples.dataset, compare_examples.dataset, steps_examples.dataset]
         private = {"api_visibility": "private"}
         search_button.click(on_search, [query, method, backbone, top_k, language_choice], view_outputs, **private)
         explain_button.click(on_explain, [query, method, backbone, language_choice], view_outputs, api_name="explain")
@@ -344,6 +421,9 @@ def build_demo(
         )
         compare_outputs = [compare_status] + [widget for _, row, heading, gallery in compare_rows for widget in (row, heading, gallery)]
         compare_button.click(on_compare, [compare_query, compare_methods, compare_backbone, language_choice], compare_outputs, **private)
+        step_outputs = [steps_status, steps_state] + [widget for row, image, text in step_views for widget in (row, image, text)]
+        steps_button.click(on_steps, [steps_query, steps_backbone, language_choice], step_outputs, **private)
+        handout_button.click(on_handout, [steps_state, language_choice], [steps_status, handout_files], **private)
         method.change(method_note, [method, language_choice], [method_info], **private)
         load_button.click(on_load_folder, [folder, split, classes, language_choice], [summary, *example_datasets], **private)
         archive.upload(on_upload_zip, [archive, language_choice], [summary, *example_datasets], **private)
