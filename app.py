@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from fgir.ui import build_demo
 from fgir.ui.blocks import CLASSROOM_CSS
 
 logger = logging.getLogger("fgir.app")
+
+# Hugging Face Spaces sets SPACE_ID in the environment of every Space.
+SPACE_ENV = "SPACE_ID"
 
 
 def parse_weights(values: list[str]) -> dict[str, Path]:
@@ -45,7 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--weights", action="append", default=[], metavar="BACKBONE=PATH", help="local weights file (repeatable)")
     parser.add_argument("--allow-random-weights", action="store_true", help="development only: random weights when none are found")
     parser.add_argument("--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)")
-    parser.add_argument("--no-index-on-start", action="store_true", help="index lazily on the first search instead of at start")
+    parser.add_argument(
+        "--index-in-ui",
+        action="store_true",
+        default=bool(os.environ.get(SPACE_ENV)),
+        help="start serving at once and index when the page opens, with a progress bar (default on Hugging Face Spaces)",
+    )
     parser.add_argument("--lang", choices=["en", "zh"], default=None, help="interface language (default: the browser's)")
     parser.add_argument("--classroom", action="store_true", help="large fonts and thumbnails, teaching examples, step-by-step view first")
     parser.add_argument("--host", default=None, help="server address (default: Gradio's, 127.0.0.1)")
@@ -60,12 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         service = RetrievalService(args.cache_dir, parse_weights(args.weights), args.allow_random_weights)
         if args.gallery is not None:
             service.set_gallery(args.gallery, args.split, args.classes)
-            if not args.no_index_on_start:
+            if not args.index_in_ui:
                 prepare_with_progress(service.retriever(args.method, args.backbone), batch_size=32)
     except FgirError as error:
         print(f"app.py: error: {error}", file=sys.stderr)
         return 2
-    demo = build_demo(service, args.method, args.backbone, args.lang, args.classroom)
+    demo = build_demo(service, args.method, args.backbone, args.lang, args.classroom, index_on_load=args.index_in_ui)
     demo.queue().launch(
         server_name=args.host,
         server_port=args.port,

@@ -131,10 +131,13 @@ def build_demo(
     default_backbone: str = "mobilenet_v2",
     language: str | None = None,
     classroom: bool = False,
+    index_on_load: bool = False,
 ) -> gr.Blocks:
     """Build the app's Blocks over a service that may or may not have a gallery yet.
 
     ``language`` fixes the initial language; None follows the browser's Accept-Language header.
+    ``index_on_load`` indexes the gallery for the default method and backbone when a page opens,
+    with a progress bar, so a fresh Space shows its progress instead of a blank page.
     ``classroom`` enlarges thumbnails, opens on the step-by-step view and uses the curated
     teaching examples when the gallery contains them (fonts grow through ``CLASSROOM_CSS``).
     """
@@ -432,6 +435,12 @@ def build_demo(
             on_language, [language_choice, method], labels.widgets() + [summary, method_info], **private
         )
         demo.load(on_page_load, None, [language_choice], **private)
+        if index_on_load and service.gallery is not None:
+
+            def on_open_index(language: str, progress=gr.Progress()) -> str:
+                return on_index(default_method, default_backbone, language, progress)
+
+            demo.load(on_open_index, [language_choice], [summary], **private)
 
         # A JSON-only endpoint for scripts: gradio_client's Client.predict(..., api_name="/search").
         api_result = gr.JSON(visible=False)
