@@ -89,7 +89,7 @@ class GalleryCache:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in ARRAY_NAMES}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, EOFError) as error:  # np.load raises EOFError on an empty file.
             logger.warning("Ignoring damaged cache entry %s: %s", folder, error)
             return None
 
@@ -104,6 +104,7 @@ class GalleryCache:
         """Write the entry for ``key`` atomically and return its folder."""
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.entry_dir(key)
+        staging: Path | None = None
         try:
             staging = Path(tempfile.mkdtemp(prefix=f".tmp-{key.folder_name()}-", dir=self.root))
             for name in ARRAY_NAMES:
@@ -121,6 +122,8 @@ class GalleryCache:
                 shutil.rmtree(final)
             os.replace(staging, final)
         except OSError as error:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             raise CacheError(f"Could not write the gallery cache under {self.root} ({error}). Free disk space or pass --cache-dir.") from error
         shutil.rmtree(self.partial_dir(key), ignore_errors=True)
         logger.info("Wrote gallery cache %s (%d descriptors)", final, len(embeddings.descriptors))

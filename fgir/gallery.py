@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 SPLITS = ("train", "test", "all")
+FINGERPRINT_MODES = ("stat", "content")
+_HASH_CHUNK_BYTES = 1 << 20
 CUB_FILES = ("images.txt", "image_class_labels.txt", "train_test_split.txt", "classes.txt")
 
 
@@ -37,23 +39,52 @@ class Gallery:
     kind: str  # "cub" or "folder"
     split: str
     classes: tuple[int, int] | None = None
+    # One message per image left out for inconsistent metadata, naming the image id and the file.
+    excluded: list[str] = field(default_factory=list)
+    # One message per kept image whose ground-truth box is unusable (its gt_box is None).
+    box_problems: list[str] = field(default_factory=list)
+    # How fingerprint() identifies a file: "stat" (size and mtime, the default) or "content"
+    # (SHA-256 of the bytes, which survives copies and git clones that reset mtimes).
+    fingerprint_mode: str = "stat"
 
     def path_of(self, item: GalleryItem) -> Path:
         return self.image_root / item.relpath
 
-    def fingerprint(self) -> str:
-        """Hash of every image's relative path, size, mtime and label, and of the selection.
+    def fingerprint(self, mode: str | None = None) -> str:
+        """Hash every image's relative path, label, box and file identity, and the selection.
 
-        Any added, removed, replaced or relabelled image changes it, so a stale cache is rebuilt.
+        ``mode`` (default: ``fingerprint_mode``) picks the file identity: "stat" uses size and
+        mtime, "content" the SHA-256 of the file, which reads every image. Any added, removed,
+        replaced or relabelled image changes either hash, so a stale cache is rebuilt.
         """
+        mode = mode or self.fingerprint_mode
+        if mode == "content":
+            return self._content_fingerprint()
+        if mode != "stat":
+            raise GalleryError(f"Invalid fingerprint mode {mode!r}. Use one of: {', '.join(FINGERPRINT_MODES)}.")
         digest = hashlib.sha256(f"{self.kind}|{self.split}|{self.classes}".encode())
         for item in self.items:
             stat = self.path_of(item).stat()
             digest.update(f"{item.relpath}|{stat.st_size}|{stat.st_mtime_ns}|{item.label}|{item.gt_box}\n".encode())
         return digest.hexdigest()
 
+    def _content_fingerprint(self) -> str:
+        digest = hashlib.sha256(f"content|{self.kind}|{self.split}|{self.classes}".encode())
+        for item in self.items:
+            file_hash = _file_sha256(self.path_of(item))
+            digest.update(f"{item.relpath}|{file_hash}|{item.label}|{item.gt_box}\n".encode())
+        return digest.hexdigest()
+
     def class_names(self) -> dict[int, str]:
         return {item.label: item.class_name for item in self.items}
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_HASH_CHUNK_BYTES), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def parse_class_range(text: str | None) -> tuple[int, int] | None:
@@ -83,7 +114,7 @@ def open_gallery(path: str | Path, split: str | None = None, classes: str | tupl
     which has no split. ``classes`` ('1-100' or a tuple) keeps an inclusive range of class ids;
     for a folder, ids number the sorted subfolders from 1.
     """
-    root = Path(path).expanduser()
+    root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise GalleryError(f"Gallery folder not found: {root}. Pass a CUB-200-2011 root or a folder of class subfolders.")
     class_range = parse_class_range(classes) if isinstance(classes, str) or classes is None else classes
@@ -116,7 +147,7 @@ def _read_table(path: Path, columns: int) -> dict[int, list[str]]:
         except ValueError:
             raise GalleryError(f"{path}:{number}: invalid id {fields[0]!r}. Fix the metadata file.") from None
         if key in table:
-            raise GalleryError(f"{path}:{number}: duplicate id {key}. Fix the metadata file.")
+            raise GalleryError(f"{path}:{number}: duplicate id {key}. Remove or renumber the repeated line.")
         table[key] = fields[1:]
     return table
 
@@ -128,28 +159,68 @@ def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Ga
     class_names = {key: value[0] for key, value in _read_table(root / "classes.txt", 2).items()}
     boxes_path = root / "bounding_boxes.txt"
     boxes = _read_table(boxes_path, 5) if boxes_path.is_file() else {}
+    _check_class_range(class_range, set(class_names), root / "classes.txt")
 
     items: list[GalleryItem] = []
     problems: list[str] = []
+    box_problems: list[str] = []
+    seen_paths: dict[str, int] = {}
     for image_id in sorted(images):
         relpath = images[image_id][0]
         if image_id not in labels or image_id not in is_train:
-            problems.append(f"image id {image_id} ({relpath}) has no label or split entry")
+            missing_in = "image_class_labels.txt" if image_id not in labels else "train_test_split.txt"
+            problems.append(f"image id {image_id} ({relpath}) has no line in {missing_in}")
             continue
-        label = int(labels[image_id][0])
+        try:
+            label = int(labels[image_id][0])
+        except ValueError:
+            raise GalleryError(
+                f"{root / 'image_class_labels.txt'}: invalid class id {labels[image_id][0]!r} for image id {image_id}. "
+                "Fix the metadata file."
+            ) from None
+        if label not in class_names:
+            problems.append(f"image id {image_id} ({relpath}) has class id {label}, which classes.txt does not list")
+            continue
         if class_range and not class_range[0] <= label <= class_range[1]:
+            continue
+        if is_train[image_id][0] not in ("0", "1"):
+            problems.append(f"image id {image_id} ({relpath}) has split flag {is_train[image_id][0]!r}; expected 0 or 1")
             continue
         if split != "all" and (is_train[image_id][0] == "1") != (split == "train"):
             continue
+        if relpath in seen_paths:
+            problems.append(f"image id {image_id}: file images/{relpath} is already listed as image id {seen_paths[relpath]}")
+            continue
+        seen_paths[relpath] = image_id
         if not (root / "images" / relpath).is_file():
             problems.append(f"image id {image_id}: file images/{relpath} is missing")
             continue
         box = _clipped_box(root / "images" / relpath, boxes.get(image_id))
+        if image_id in boxes and box is not None and (box[2] <= box[0] or box[3] <= box[1]):
+            box_problems.append(f"image id {image_id} ({relpath}): box {' '.join(boxes[image_id])} has no area inside the image")
+            box = None
         items.append(GalleryItem(relpath, label, class_names.get(label, f"class {label}"), box))
 
     if problems:
         logger.warning("CUB root %s: excluded %d inconsistent images, e.g. %s", root, len(problems), "; ".join(problems[:3]))
-    return Gallery(root / "images", items, "cub", split, class_range)
+    if box_problems:
+        logger.warning("CUB root %s: ignored %d unusable boxes, e.g. %s", root, len(box_problems), "; ".join(box_problems[:3]))
+    orphans = sorted((set(labels) | set(is_train) | set(boxes)) - set(images))
+    if orphans:
+        logger.warning("CUB root %s: %d ids in the metadata files are not in images.txt, e.g. %s", root, len(orphans), orphans[:5])
+    return Gallery(root / "images", items, "cub", split, class_range, problems, box_problems)
+
+
+def _check_class_range(class_range: tuple[int, int] | None, known_ids: set[int], source: object) -> None:
+    """Reject a class range that reaches outside the class ids of ``source``."""
+    if not class_range or not known_ids:
+        return
+    first, last = min(known_ids), max(known_ids)
+    if class_range[0] < first or class_range[1] > last:
+        raise GalleryError(
+            f"Class range {class_range[0]}-{class_range[1]} is outside the class ids {first}-{last} of {source}. "
+            f"Pass --classes within {first}-{last}."
+        )
 
 
 def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, float, float] | None:
@@ -159,9 +230,19 @@ def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, fl
     """
     if fields is None:
         return None
-    x, y, width, height = (float(value) for value in fields)
-    with Image.open(path) as image:
-        image_width, image_height = image.size
+    try:
+        x, y, width, height = (float(value) for value in fields)
+    except ValueError:
+        raise GalleryError(
+            f"bounding_boxes.txt: invalid box {' '.join(fields)!r} for {path}. Use '<id> <x> <y> <width> <height>'."
+        ) from None
+    try:
+        with Image.open(path) as image:
+            image_width, image_height = image.size
+    except (OSError, Image.DecompressionBombError) as error:
+        # Indexing skips and reports an unreadable image; opening the gallery must not fail on it.
+        logger.debug("No box for unreadable image %s: %s", path, error)
+        return None
     x0, y0 = min(max(x, 0.0), image_width), min(max(y, 0.0), image_height)
     x1, y1 = min(max(x + width, 0.0), image_width), min(max(y + height, 0.0), image_height)
     return (x0, y0, x1, y1)
@@ -169,11 +250,14 @@ def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, fl
 
 def _open_folder(root: Path, class_range: tuple[int, int] | None) -> Gallery:
     class_dirs = sorted(entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    _check_class_range(class_range, set(range(1, len(class_dirs) + 1)), f"the {len(class_dirs)} class subfolders of {root}")
     items: list[GalleryItem] = []
     for label, class_dir in enumerate(class_dirs, start=1):
         if class_range and not class_range[0] <= label <= class_range[1]:
             continue
         for image_path in sorted(class_dir.rglob("*")):
-            if image_path.is_file() and image_path.suffix.lower() in IMAGE_SUFFIXES:
+            # Hidden folders inside a class (.ipynb_checkpoints, .thumbnails) hold copies, not samples.
+            hidden = any(part.startswith(".") for part in image_path.relative_to(class_dir).parts)
+            if image_path.is_file() and not hidden and image_path.suffix.lower() in IMAGE_SUFFIXES:
                 items.append(GalleryItem(image_path.relative_to(root).as_posix(), label, class_dir.name))
     return Gallery(root, items, "folder", "all", class_range)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -32,6 +33,9 @@ DEFAULT_BATCH_SIZE = 32
 CHUNK_SIZE = 256
 # Decoding runs in threads, not processes: Pillow releases the GIL while decoding and resizing, and
 # threads need neither a fork of the app's multi-threaded server nor a __main__ guard in scripts.
+
+# Arrays every saved chunk must contain; a chunk missing one is redone.
+CHUNK_ARRAYS = ("descriptors", "boxes", "indices", "failed_indices", "failed_reasons")
 
 ProgressCallback = Callable[[int, int], None]  # (images done, images total)
 
@@ -174,8 +178,13 @@ def _load_chunks(folder: Path) -> list[dict[str, np.ndarray]]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 chunk = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError) as error:
+        # np.load raises EOFError on an empty file and BadZipFile on a truncated one.
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             logger.warning("Discarding damaged indexing chunk %s: %s", path, error)
+            break
+        missing = [name for name in CHUNK_ARRAYS if name not in chunk]
+        if missing:
+            logger.warning("Discarding indexing chunk %s without arrays %s", path, missing)
             break
         chunks.append(chunk)
         expected_start += len(chunk["indices"]) + len(chunk["failed_indices"])

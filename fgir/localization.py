@@ -33,7 +33,11 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     if count <= 1:
         return np.zeros_like(mask, dtype=bool)
     areas = stats[1:, cv2.CC_STAT_AREA]
-    largest_label = 1 + int(np.argmax(areas))
+    tied_labels = 1 + np.flatnonzero(areas == areas.max())
+    # OpenCV's default block-based labelling does not number components in row-major order of
+    # their first pixel, so ties are broken here by that pixel's flat index.
+    _, first_pixel = np.unique(labels.ravel(), return_index=True)
+    largest_label = tied_labels[np.argmin(first_pixel[tied_labels])]
     return labels == largest_label
 
 
