@@ -17,8 +17,10 @@ from fgir.cache import CACHE_DIR_ENV
 from fgir.commands.common import prepare_with_progress
 from fgir.errors import FgirError
 from fgir.gallery import SPLITS
+from fgir.indexing import DEFAULT_BATCH_SIZE
 from fgir.methods import METHODS
 from fgir.service import RetrievalService
+from fgir.space_export import load_space_config
 from fgir.ui import build_demo
 from fgir.ui.blocks import CLASSROOM_CSS
 
@@ -26,6 +28,18 @@ logger = logging.getLogger("fgir.app")
 
 # Hugging Face Spaces sets SPACE_ID in the environment of every Space.
 SPACE_ENV = "SPACE_ID"
+SPACE_CONFIG_ENV = "FGIR_SPACE_CONFIG"
+# Written by `python -m fgir export-space --out space`; used when no --gallery is given.
+DEFAULT_SPACE_CONFIG = Path(__file__).resolve().parent / "space" / "space.json"
+
+
+def find_space_config(explicit: Path | None) -> Path | None:
+    """Return the exported gallery's space.json: --space-config, $FGIR_SPACE_CONFIG, or space/space.json."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(SPACE_CONFIG_ENV):
+        return Path(os.environ[SPACE_CONFIG_ENV])
+    return DEFAULT_SPACE_CONFIG if DEFAULT_SPACE_CONFIG.is_file() else None
 
 
 def parse_weights(values: list[str]) -> dict[str, Path]:
@@ -48,6 +62,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backbone", choices=sorted(BACKBONES), default="mobilenet_v2", help="backbone selected at start")
     parser.add_argument("--weights", action="append", default=[], metavar="BACKBONE=PATH", help="local weights file (repeatable)")
     parser.add_argument("--allow-random-weights", action="store_true", help="development only: random weights when none are found")
+    parser.add_argument(
+        "--space-config",
+        type=Path,
+        default=None,
+        help=f"space.json written by 'python -m fgir export-space' (default: ${SPACE_CONFIG_ENV} or space/space.json when present)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)")
     parser.add_argument(
         "--index-in-ui",
@@ -62,15 +82,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def open_service(args: argparse.Namespace) -> RetrievalService:
+    """Build the service from --gallery, or else from an exported Space's space.json."""
+    weights = parse_weights(args.weights)
+    if args.gallery is not None:
+        service = RetrievalService(args.cache_dir, weights, args.allow_random_weights)
+        service.set_gallery(args.gallery, args.split, args.classes)
+        return service
+    config_path = find_space_config(args.space_config)
+    if config_path is None:
+        return RetrievalService(args.cache_dir, weights, args.allow_random_weights)
+    config = load_space_config(config_path)
+    logger.info("Using the exported gallery of %s", config_path)
+    service = RetrievalService(args.cache_dir or config.cache_dir, weights, args.allow_random_weights)
+    service.set_gallery(config.gallery, config.split, config.classes, config.fingerprint_mode)
+    args.method, args.backbone = config.method, config.backbone
+    return service
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        service = RetrievalService(args.cache_dir, parse_weights(args.weights), args.allow_random_weights)
-        if args.gallery is not None:
-            service.set_gallery(args.gallery, args.split, args.classes)
-            if not args.index_in_ui:
-                prepare_with_progress(service.retriever(args.method, args.backbone), batch_size=32)
+        service = open_service(args)
+        if service.gallery is not None and not args.index_in_ui:
+            prepare_with_progress(service.retriever(args.method, args.backbone), batch_size=DEFAULT_BATCH_SIZE)
     except FgirError as error:
         print(f"app.py: error: {error}", file=sys.stderr)
         return 2

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tarfile
 import zipfile
-from pathlib import Path
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from fgir.errors import GalleryError
 
@@ -67,3 +70,80 @@ def single_top_folder(folder: Path) -> Path:
         if any(child.is_dir() for child in inner.iterdir()):
             return inner
     return folder
+
+
+# Python 3.10.12, 3.11.4 and 3.12 added extraction filters; 'data' rejects links and paths that leave
+# the destination, special files and unsafe permission bits. extract_tar's own checks are stricter.
+_TAR_FILTER: dict[str, object] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+
+
+def normalized_tar_name(name: str) -> str:
+    """Return a tar member name without a leading './' or a trailing '/'."""
+    parts = [part for part in PurePosixPath(name).parts if part != "."]
+    return "/".join(parts)
+
+
+def check_tar_member(member: tarfile.TarInfo, destination: Path) -> None:
+    """Raise GalleryError unless ``member`` is a plain file or folder that stays inside ``destination``.
+
+    A dataset archive contains only files and folders, so links, devices and FIFOs are rejected
+    outright, not only those that point outside.
+    """
+    name = member.name
+    if PurePosixPath(name).is_absolute() or name.startswith("\\") or ".." in PurePosixPath(name).parts:
+        raise GalleryError(
+            f"Archive member {name!r} has an absolute path or a '..' component. Use an archive of plain relative paths."
+        )
+    safe_member_path(destination, name)
+    if member.issym() or member.islnk():
+        kind = "symbolic link" if member.issym() else "hard link"
+        raise GalleryError(
+            f"Archive member {name!r} is a {kind} to {member.linkname!r}, but only files and folders are accepted. "
+            "Use an archive without links."
+        )
+    if not (member.isfile() or member.isdir()):
+        raise GalleryError(
+            f"Archive member {name!r} is a device file or FIFO, but only files and folders are accepted."
+        )
+
+
+def extract_tar(
+    archive: Path,
+    destination: Path,
+    include: Callable[[str], bool] | None = None,
+    on_member: Callable[[str, int], None] | None = None,
+) -> int:
+    """Extract a tar archive (plain, gzip, bzip2 or xz) safely into ``destination`` and return the members written.
+
+    ``include`` receives each member's normalized name and returns whether to extract it;
+    ``on_member`` is called with the name and size of each extracted member. Every member,
+    included or not, must pass :func:`check_tar_member`, so the first unsafe member raises
+    GalleryError. Members extracted before it stay in ``destination``: extract into a fresh
+    folder and delete it on error.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    seen = written = total_bytes = 0
+    try:
+        with tarfile.open(archive, "r:*") as handle:
+            for member in handle:
+                seen += 1
+                if seen > MAX_MEMBERS:
+                    raise GalleryError(f"Archive {archive} has more than {MAX_MEMBERS} entries. Split it.")
+                check_tar_member(member, destination)
+                name = normalized_tar_name(member.name)
+                if not name or (include is not None and not include(name)):
+                    continue
+                total_bytes += member.size
+                if total_bytes > MAX_UNCOMPRESSED_BYTES:
+                    limit = f"{MAX_UNCOMPRESSED_BYTES:,}"
+                    raise GalleryError(f"Archive {archive} expands to more than {limit} bytes. Use a smaller subset.")
+                handle.extract(member, destination, **_TAR_FILTER)
+                written += 1
+                if on_member is not None:
+                    on_member(name, member.size)
+    # gzip raises EOFError on a truncated stream and zlib.error on corrupt data; FilterError is a TarError.
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise GalleryError(
+            f"Could not extract {archive}: {error}. Check that it is a complete, undamaged tar archive."
+        ) from error
+    return written

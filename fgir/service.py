@@ -76,9 +76,17 @@ class RetrievalService:
         self._lock = threading.Lock()
 
     # --- gallery -------------------------------------------------------------------------
-    def set_gallery(self, path: str | Path, split: str | None = None, classes: str | None = None) -> Gallery:
-        """Open a gallery; later queries search it. Known CUB images become labelled queries."""
+    def set_gallery(
+        self, path: str | Path, split: str | None = None, classes: str | None = None, fingerprint_mode: str | None = None
+    ) -> Gallery:
+        """Open a gallery; later queries search it. Known CUB images become labelled queries.
+
+        ``fingerprint_mode`` "content" keys the cache by image bytes, as exported Spaces need,
+        because a git clone resets modification times.
+        """
         gallery = open_gallery(path, split, classes)
+        if fingerprint_mode is not None:
+            gallery.fingerprint_mode = fingerprint_mode
         known = self._index_known_images(gallery)
         with self._lock:
             self.gallery = gallery
