@@ -208,7 +208,7 @@ def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Ga
     orphans = sorted((set(labels) | set(is_train) | set(boxes)) - set(images))
     if orphans:
         logger.warning("CUB root %s: %d ids in the metadata files are not in images.txt, e.g. %s", root, len(orphans), orphans[:5])
-    return Gallery(root / "images", items, "cub", split, class_range, problems, box_problems)
+    return Gallery(root / "images", items, "cub", split, class_range, excluded=problems, box_problems=box_problems)
 
 
 def _check_class_range(class_range: tuple[int, int] | None, known_ids: set[int], source: object) -> None:

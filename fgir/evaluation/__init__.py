@@ -1,0 +1,1 @@
+"""Evaluation of retrieval methods: pure metrics, protocols (query/gallery splits) and the scoring run."""
