@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--method", choices=sorted(METHODS), default="wmtl", help="method selected at start")
     parser.add_argument("--backbone", choices=sorted(BACKBONES), default="mobilenet_v2", help="backbone selected at start")
     parser.add_argument("--weights", action="append", default=[], metavar="BACKBONE=PATH", help="local weights file (repeatable)")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="wlrh hash checkpoint selected at start")
     parser.add_argument("--allow-random-weights", action="store_true", help="development only: random weights when none are found")
     parser.add_argument(
         "--space-config",
@@ -105,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         service = open_service(args)
+        if args.checkpoint is not None:
+            service.set_hash_checkpoint(args.checkpoint)
         if service.gallery is not None and not args.index_in_ui:
             prepare_with_progress(service.retriever(args.method, args.backbone), batch_size=DEFAULT_BATCH_SIZE)
     except FgirError as error:

@@ -15,7 +15,7 @@ from PIL import Image
 from fgir.backbones import Backbone
 from fgir.cache import CacheKey, GalleryCache, GalleryEmbeddings
 from fgir.gallery import Gallery, GalleryItem
-from fgir.index import DescriptorIndex
+from fgir.index import BinaryCodeIndex, DescriptorIndex
 from fgir.indexing import DEFAULT_BATCH_SIZE, ProgressCallback, compute_embeddings
 from fgir.localization import box_to_pixels
 from fgir.methods import Explanation, RetrievalMethod
@@ -77,7 +77,7 @@ class Retriever:
     def __init__(self, gallery: Gallery, method: RetrievalMethod, backbone: Backbone, cache: GalleryCache) -> None:
         self.gallery, self.method, self.backbone, self.cache = gallery, method, backbone, cache
         self._embeddings: GalleryEmbeddings | None = None
-        self._index: DescriptorIndex | None = None
+        self._index: DescriptorIndex | BinaryCodeIndex | None = None
         self._lock = threading.Lock()
 
     @property
@@ -121,7 +121,10 @@ class Retriever:
                     len(embeddings.failed),
                     ", ".join(relpath for relpath, _ in embeddings.failed[:5]),
                 )
-            self._index = DescriptorIndex(embeddings.descriptors)
+            if self.method.binary_codes:
+                self._index = BinaryCodeIndex(embeddings.descriptors)  # Hamming ranking of ±1 codes.
+            else:
+                self._index = DescriptorIndex(embeddings.descriptors)
             self._embeddings = embeddings
             return embeddings
 

@@ -32,6 +32,7 @@ ProgressCallback = Callable[[int, int], None]
 EXAMPLE_QUERY_COUNT = 8
 CLASSROOM_EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "classroom_examples.json"
 COMPARE_TOP_K = 5
+HASHING_METHOD = "wlrh"
 
 
 @dataclass
@@ -72,7 +73,8 @@ class RetrievalService:
         self.allow_random_weights = allow_random_weights
         self.gallery: Gallery | None = None
         self._known_queries: dict[str, GalleryItem] = {}
-        self._retrievers: dict[tuple[str, str], Retriever] = {}
+        self._retrievers: dict[tuple[str, str, str], Retriever] = {}
+        self.hash_checkpoint: Path | None = None  # used by the wlrh method
         self._lock = threading.Lock()
 
     # --- gallery -------------------------------------------------------------------------
@@ -155,13 +157,28 @@ class RetrievalService:
     def backbone(self, backbone_id: str) -> Backbone:
         return load_backbone(backbone_id, self.weights.get(backbone_id), self.allow_random_weights)
 
+    def set_hash_checkpoint(self, path: str | Path | None) -> None:
+        """Choose the wlrh checkpoint; retrievers built with another checkpoint are kept apart."""
+        self.hash_checkpoint = Path(path) if path else None
+
+    def create_method(self, method_id: str):
+        """Create a method with the options this service holds for it (the wlrh checkpoint)."""
+        if method_id != HASHING_METHOD:
+            return create_method(method_id)
+        if self.hash_checkpoint is None:
+            raise GalleryError(
+                "The wlrh method needs a hash checkpoint. Train one with 'python -m fgir train-hash --out checkpoints/wlrh' "
+                "and pick it under 'Hash checkpoint', or start the app with --checkpoint PATH."
+            )
+        return create_method(method_id, checkpoint=self.hash_checkpoint)
+
     def retriever(self, method_id: str, backbone_id: str) -> Retriever:
         if self.gallery is None:
             raise GalleryError("No gallery is loaded. Start the app with --gallery PATH, or load a folder or zip in the Gallery tab.")
-        key = (method_id, backbone_id)
+        key = (method_id, backbone_id, str(self.hash_checkpoint) if method_id == HASHING_METHOD else "")
         with self._lock:
             if key not in self._retrievers:
-                self._retrievers[key] = Retriever(self.gallery, create_method(method_id), self.backbone(backbone_id), self.cache)
+                self._retrievers[key] = Retriever(self.gallery, self.create_method(method_id), self.backbone(backbone_id), self.cache)
             return self._retrievers[key]
 
     def prepare(self, method_id: str, backbone_id: str, progress: ProgressCallback | None = None) -> Retriever:
@@ -179,7 +196,8 @@ class RetrievalService:
         known = self.known_query(image_path)
         result, explanation = retriever.search_and_explain(image, top_k, known.label if known else None)
         rendered = self._render_query(image, explanation, result.query_box, known)
-        rendered.results = [self._render_match(match) for match in result.matches]
+        bits = len(explanation.code) if retriever.method.binary_codes and explanation.code is not None else None
+        rendered.results = [self._render_match(match, bits) for match in result.matches]
         rendered.payload = {
             "method": method_id,
             "backbone": backbone_id,
@@ -189,13 +207,18 @@ class RetrievalService:
             **result.to_dict(),
         }
         rendered.notes = self._notes(retriever, result, known)
+        if bits is not None:
+            for entry in rendered.payload["results"]:
+                entry["hamming"] = hamming_from_score(entry["score"], bits)
+            rendered.payload["query_code"] = "".join("1" if value > 0 else "0" for value in explanation.code)
+            rendered.notes.insert(0, ("code_bits", {"bits": bits, "code": rendered.payload["query_code"]}))
         return rendered
 
     def explain(self, image_path: str | Path, method_id: str, backbone_id: str) -> QueryViews:
         """Explain one image without a gallery: weighting maps, box and saliency."""
         image = load_image(image_path)
         backbone = self.backbone(backbone_id)
-        method = create_method(method_id)
+        method = self.create_method(method_id)
         explanation = explain_image(method, backbone, image)
         box = None
         if explanation.box is not None:
@@ -251,7 +274,7 @@ class RetrievalService:
         if resolved not in allowed:
             raise GalleryError(f"{result_path} is not an image of the current gallery. Run the search again.")
         query, result = load_image(query_path), load_image(resolved)
-        query_map, result_map = explain_match(create_method(method_id), self.backbone(backbone_id), query, result)
+        query_map, result_map = explain_match(self.create_method(method_id), self.backbone(backbone_id), query, result)
         return (
             views.thumbnail(views.overlay_heatmap(views.to_array(query), query_map)),
             views.thumbnail(views.overlay_heatmap(views.to_array(result), result_map)),
@@ -259,17 +282,23 @@ class RetrievalService:
 
     def _render_query(self, image, explanation: Explanation, box: np.ndarray | None, known: GalleryItem | None) -> QueryViews:
         pixels = views.to_array(image)
+        drawn = views.with_boxes(pixels, box, known.gt_box if known else None)
+        if explanation.regions is not None:
+            drawn = views.draw_regions(drawn, explanation.regions)
         return QueryViews(
-            query=views.thumbnail(views.with_boxes(pixels, box, known.gt_box if known else None), views.THUMBNAIL_SIDE * 2),
+            query=views.thumbnail(drawn, views.THUMBNAIL_SIDE * 2),
             spatial=views.thumbnail(views.overlay_heatmap(pixels, views.scale_to_unit(explanation.spatial_weights))),
             channel_plot=views.channel_weights_plot(explanation.channel_weights),
             saliency=views.thumbnail(views.overlay_heatmap(pixels, explanation.saliency)),
         )
 
-    def _render_match(self, match) -> tuple[np.ndarray, str]:
+    def _render_match(self, match, bits: int | None = None) -> tuple[np.ndarray, str]:
         pixels = views.to_array(load_image(match.path))
         drawn = views.with_boxes(pixels, match.box, match.item.gt_box)
-        return views.thumbnail(drawn), views.result_caption(match.rank, match.score, match.item.class_name, match.correct)
+        caption = views.result_caption(match.rank, match.score, match.item.class_name, match.correct)
+        if bits is not None:
+            caption += f" · d_H = {hamming_from_score(match.score, bits)}"
+        return views.thumbnail(drawn), caption
 
     def _notes(self, retriever: Retriever, result: QueryResult, known: GalleryItem | None) -> list[tuple[str, dict]]:
         notes: list[tuple[str, dict]] = []
@@ -286,6 +315,11 @@ class RetrievalService:
         timing = ", ".join(f"{stage} {seconds * 1000:.0f} ms" for stage, seconds in result.timings.items())
         notes.append(("timing", {"timing": timing}))
         return notes
+
+
+def hamming_from_score(score: float, bits: int) -> int:
+    """Invert the binary index's score 1 - 2 * hamming / K into the Hamming distance."""
+    return int(round((1.0 - score) * bits / 2.0))
 
 
 def _rounded(box: np.ndarray | None) -> list[float] | None:

@@ -60,6 +60,18 @@ def with_boxes(image: np.ndarray, predicted: np.ndarray | None, ground_truth: tu
     return draw_box(draw_box(image, ground_truth, GROUND_TRUTH_BOX_COLOR), predicted, PREDICTED_BOX_COLOR)
 
 
+REGION_COLOR = (60, 140, 255)
+
+
+def draw_regions(image: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Draw [R, 4] fractional region boxes (the local regions of a hashing method) in blue."""
+    height, width = image.shape[:2]
+    scale = np.array([width, height, width, height], dtype=np.float32)
+    for region in regions:
+        image = draw_box(image, region * scale, REGION_COLOR)
+    return image
+
+
 def thumbnail(image: np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:
     """Shrink so that the longer side is at most ``side`` pixels; never enlarges."""
     height, width = image.shape[:2]

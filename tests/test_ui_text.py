@@ -41,8 +41,8 @@ def test_blocks_use_only_known_keys() -> None:
 
     source = (Path(__file__).resolve().parent.parent / "fgir" / "ui" / "blocks.py").read_text(encoding="utf-8")
     used = set(re.findall(r'(?:\bt|translate\(language,)\s*\(?\s*"([a-z_]+)"', source))
-    used |= set(re.findall(r'labels\.add\([^\n]*?"([a-z_]+)"(?:, "(?:value|placeholder)")?\)', source))
-    unknown = sorted(key for key in used if key not in TEXT["en"] and key not in ("value", "placeholder", "label"))
+    used |= set(re.findall(r'labels\.add\([^\n]*?"([a-z_]+)"(?:, "(?:value|placeholder|info)")?\)', source))
+    unknown = sorted(key for key in used if key not in TEXT["en"] and key not in ("value", "placeholder", "label", "info"))
     assert not unknown, f"blocks.py uses unknown text keys: {unknown}"
 
 

@@ -40,7 +40,9 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     # Imported here so that registering commands never runs at package import.
-    from fgir.commands import index_command, search_command  # noqa: F401
+    from fgir.commands import compare_command, evaluate_command, index_command, search_command, train_hash_command  # noqa: F401
+    from fgir.commands import download_command  # noqa: F401
+    from fgir.commands import export_space_command  # noqa: F401
 
     parser = OneLineErrorParser(prog="python -m fgir", description="Fine-grained image retrieval from the command line.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details (INFO level)")

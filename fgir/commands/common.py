@@ -36,13 +36,27 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--flip", action="store_true", help="wmtl: fuse the descriptor of the mirrored image")
     parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="wlrh: hash checkpoint written by train-hash (required with --method wlrh)"
+    )
+    parser.add_argument(
         "--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)"
     )
     parser.add_argument("--batch-size", type=int, default=32, help="images per forward pass when indexing")
 
 
 def method_options(args: argparse.Namespace) -> dict[str, object]:
-    return {"flip": True} if args.flip else {}
+    options: dict[str, object] = {"flip": True} if args.flip else {}
+    checkpoint = getattr(args, "checkpoint", None)
+    if args.method == "wlrh":
+        if checkpoint is None:
+            raise FgirError(
+                "--method wlrh needs --checkpoint PATH, a hash checkpoint written by 'python -m fgir train-hash' "
+                "for the same --backbone. Train one or pass an existing file."
+            )
+        options["checkpoint"] = checkpoint
+    elif checkpoint is not None:
+        raise FgirError(f"--checkpoint applies to the wlrh method only, not {args.method!r}. Drop --checkpoint or use --method wlrh.")
+    return options
 
 
 def build_retriever(args: argparse.Namespace) -> Retriever:
@@ -50,7 +64,7 @@ def build_retriever(args: argparse.Namespace) -> Retriever:
         raise FgirError(f"Invalid --batch-size {args.batch_size}. Use a positive number such as 32.")
     gallery = open_gallery(args.gallery, args.split, args.classes)
     options = method_options(args)
-    if options and args.method != "wmtl":
+    if args.flip and args.method != "wmtl":
         raise FgirError(f"--flip applies to the wmtl method only, not {args.method!r}. Drop --flip.")
     method = create_method(args.method, **options)
     backbone = load_backbone(args.backbone, args.weights, args.allow_random_weights or None)

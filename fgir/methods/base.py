@@ -39,6 +39,8 @@ class Explanation:
     saliency: np.ndarray  # [h, w] in [0, 1]
     mask: np.ndarray | None = None  # [h, w] bool, the selected positions
     box: np.ndarray | None = None  # [4] fractional box
+    regions: np.ndarray | None = None  # [R, 4] fractional boxes of the local regions a hashing method pools
+    code: np.ndarray | None = None  # [K] int8 binary code of ±1
 
 
 class RetrievalMethod(ABC):
@@ -51,6 +53,8 @@ class RetrievalMethod(ABC):
     localizes: ClassVar[bool] = False
     # True for methods that need a backward pass per image; the UI warns before indexing with them.
     slow: ClassVar[bool] = False
+    # True for hashing methods: descriptors are ±1 codes (not L2-normalized), ranked by Hamming distance.
+    binary_codes: ClassVar[bool] = False
 
     def options(self) -> dict[str, Any]:
         """Options that change the descriptor; they enter the cache key."""

@@ -16,6 +16,7 @@ import gradio as gr
 
 from fgir.backbones import BACKBONES
 from fgir.errors import FgirError
+from fgir.hashing.checkpoint import list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
 from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, translate
@@ -168,6 +169,20 @@ def build_demo(
                         method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
                         method_info = gr.Markdown(method_note(default_method, initial_language))
                         backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        checkpoint_choices = [(summary.label, str(summary.path)) for summary in list_checkpoints()]
+                        if service.hash_checkpoint is None and checkpoint_choices:
+                            service.set_hash_checkpoint(checkpoint_choices[0][1])
+                        checkpoint = labels.add(
+                            gr.Dropdown(
+                                checkpoint_choices,
+                                value=str(service.hash_checkpoint) if service.hash_checkpoint else None,
+                                label=t("hash_checkpoint"),
+                                info=t("hash_checkpoint_info"),
+                                allow_custom_value=True,
+                            ),
+                            "hash_checkpoint",
+                        )
+                        labels.add(checkpoint, "hash_checkpoint_info", "info")
                         top_k = labels.add(gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=t("top_k")), "top_k")
                         with gr.Row():
                             search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")
@@ -427,6 +442,7 @@ def build_demo(
         step_outputs = [steps_status, steps_state] + [widget for row, image, text in step_views for widget in (row, image, text)]
         steps_button.click(on_steps, [steps_query, steps_backbone, language_choice], step_outputs, **private)
         handout_button.click(on_handout, [steps_state, language_choice], [steps_status, handout_files], **private)
+        checkpoint.change(service.set_hash_checkpoint, [checkpoint], None, **private)
         method.change(method_note, [method, language_choice], [method_info], **private)
         load_button.click(on_load_folder, [folder, split, classes, language_choice], [summary, *example_datasets], **private)
         archive.upload(on_upload_zip, [archive, language_choice], [summary, *example_datasets], **private)

@@ -99,6 +99,9 @@ TEXT: dict[str, dict[str, str]] = {
         "step_neighbours": "7. Nearest neighbours",
         "step_neighbours_caption": "The {count} gallery images with the highest cosine similarity, with their boxes.",
         "classroom_examples": "Teaching examples",
+        "hash_checkpoint": "Hash checkpoint (wlrh)",
+        "hash_checkpoint_info": "Trained with python -m fgir train-hash; files in checkpoints/.",
+        "code_bits": "Query code ({bits} bits): `{code}`. Captions give each result's Hamming distance d_H; local regions are drawn in blue.",
     },
     "zh": {
         "title": "fgir · 细粒度图像检索",
@@ -183,6 +186,9 @@ TEXT: dict[str, dict[str, str]] = {
         "step_neighbours": "7. 最近邻",
         "step_neighbours_caption": "余弦相似度最高的 {count} 张图库图像及其目标框。",
         "classroom_examples": "教学示例",
+        "hash_checkpoint": "哈希模型检查点（wlrh）",
+        "hash_checkpoint_info": "由 python -m fgir train-hash 训练；文件位于 checkpoints/。",
+        "code_bits": "查询图像的哈希码（{bits} 位）：`{code}`。结果标题给出各结果的汉明距离 d_H；局部区域以蓝色框显示。",
     },
 }
 
