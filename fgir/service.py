@@ -167,7 +167,7 @@ class RetrievalService:
             return create_method(method_id)
         if self.hash_checkpoint is None:
             raise GalleryError(
-                "The wlrh method needs a hash checkpoint. Train one with 'python -m fgir train-hash --out checkpoints/wlrh' "
+                "The wlrh method needs a hash checkpoint. Train one with 'python -m fgir train-hash' "
                 "and pick it under 'Hash checkpoint', or start the app with --checkpoint PATH."
             )
         return create_method(method_id, checkpoint=self.hash_checkpoint)
