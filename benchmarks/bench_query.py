@@ -26,12 +26,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fgir.backbones import load_backbone  # noqa: E402
-from fgir.cache import GalleryCache  # noqa: E402
 from fgir.gallery import open_gallery  # noqa: E402
 from fgir.imageio import load_image  # noqa: E402
 from fgir.indexing import compute_embeddings  # noqa: E402
 from fgir.methods import create_method  # noqa: E402
-from fgir.pipeline import Retriever  # noqa: E402
 from fgir.service import RetrievalService  # noqa: E402
 
 WARMUP_RUNS = 3

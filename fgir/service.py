@@ -19,7 +19,7 @@ from fgir import views
 from fgir.backbones import Backbone, load_backbone
 from fgir.archive import extract_zip
 from fgir.cache import GalleryCache
-from fgir.errors import GalleryError
+from fgir.errors import FgirError, GalleryError
 from fgir.gallery import Gallery, GalleryItem, is_cub_root, open_gallery
 from fgir.imageio import load_image
 from fgir.methods import Explanation, create_method

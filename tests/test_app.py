@@ -99,3 +99,26 @@ def test_service_explains_without_gallery(photo_gallery: Path, tmp_path: Path) -
     assert views.saliency.shape[2] == 3
     assert views.payload["query_box"] is not None
     assert views.results == []
+
+
+def test_compare_reports_failing_method_alone(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+
+    service = RetrievalService(cache_dir=tmp_path)
+    service.set_gallery(photo_gallery)
+    comparisons = {c.method_id: c for c in service.compare(photo_gallery / "coffee" / "crop.jpg", ["gap", "wlrh"], "mobilenet_v2")}
+    assert comparisons["gap"].error is None
+    assert len(comparisons["gap"].results) == 5
+    assert comparisons["wlrh"].results == []
+    assert "checkpoint" in comparisons["wlrh"].error
+
+
+def test_walkthrough_has_every_step(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+
+    service = RetrievalService(cache_dir=tmp_path)
+    service.set_gallery(photo_gallery)
+    steps = service.walkthrough(photo_gallery / "chelsea" / "full.jpg", "mobilenet_v2")
+    keys = [step.key for step in steps]
+    assert keys == ["step_input", "step_feature_map", "step_spatial", "step_channel", "step_mask", "step_descriptor", "step_neighbours"]
+    assert all(step.image.dtype.name == "uint8" for step in steps)

@@ -23,6 +23,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 from fgir.backbones import offline_mobilenet
 from fgir.backbones.registry import BackboneSpec, get_backbone_spec
 from fgir.errors import WeightsUnavailableError
+from fgir.files import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def resolve_state_dict(
     if local is not None:
         logger.info("Loading %s weights from local file %s", spec.id, local)
         state = _load_local_file(local)
-        return state, f"file-sha256:{offline_mobilenet.sha256_of(local)[:12]}"
+        return state, f"file-sha256:{sha256_of(local)[:12]}"
 
     if spec.offline_weights:
         return offline_mobilenet.load_offline_state_dict(), offline_mobilenet.WEIGHTS_ID

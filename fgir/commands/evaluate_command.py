@@ -10,10 +10,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from fgir.backbones import BACKBONES, RANDOM_WEIGHTS_LABEL, Backbone, load_backbone
-from fgir.cache import CACHE_DIR_ENV, GalleryCache
+from fgir.backbones import RANDOM_WEIGHTS_LABEL, Backbone, load_backbone
+from fgir.cache import GalleryCache
 from fgir.commands import Command, register_command
-from fgir.commands.common import DEFAULT_BACKBONE, add_model_arguments, method_options
+from fgir.commands.common import add_model_arguments, method_options
 from fgir.errors import FgirError
 from fgir.evaluation.protocol import (
     DEFAULT_QUERY_FRACTION,
@@ -73,21 +73,6 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--whiten-dim", type=int, default=None, help="output dimension of --whiten (default: min(D, gallery size - 1))"
     )
-
-
-def add_backbone_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add backbone, weights, cache and batch arguments for commands that take several methods."""
-    parser.add_argument("--backbone", choices=sorted(BACKBONES), default=DEFAULT_BACKBONE, help="CNN backbone")
-    parser.add_argument("--weights", type=Path, default=None, help="local state-dict file for the chosen backbone")
-    parser.add_argument(
-        "--allow-random-weights",
-        action="store_true",
-        help="development only: use random weights when ImageNet weights are unavailable",
-    )
-    parser.add_argument(
-        "--cache-dir", type=Path, default=None, help=f"gallery cache folder (default: ${CACHE_DIR_ENV} or gallery_cache/)"
-    )
-    parser.add_argument("--batch-size", type=int, default=32, help="images per forward pass when indexing")
 
 
 def open_split(args: argparse.Namespace) -> EvaluationSplit:

@@ -15,7 +15,6 @@ with the backbone and weights it was trained on: :func:`check_backbone_match` re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from typing import Any
 import torch
 
 from fgir.backbones import Backbone
+from fgir.files import sha256_of
 from fgir.errors import FgirError
 
 logger = logging.getLogger(__name__)
@@ -101,14 +101,6 @@ def resolve_checkpoint_dir(folder: str | Path | None = None) -> Path:
     return Path(chosen).expanduser()
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_checkpoint(path: str | Path, metadata: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Path:
     """Write a checkpoint atomically (temporary file, then rename) and return its path."""
     path = Path(path)
@@ -165,7 +157,7 @@ def load_checkpoint(path: str | Path) -> HashCheckpoint:
     if not isinstance(tensors, dict):
         raise CheckpointError(f"{path} has no tensor dictionary. Train a new one with '{TRAIN_COMMAND}'.")
     _check_payload(metadata, tensors, path)
-    return HashCheckpoint(metadata, tensors, path, file_digest(path))
+    return HashCheckpoint(metadata, tensors, path, sha256_of(path))
 
 
 def _check_payload(metadata: dict[str, Any], tensors: dict[str, torch.Tensor], path: Path) -> None:

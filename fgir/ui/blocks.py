@@ -154,7 +154,7 @@ def build_demo(
 
     with gr.Blocks(title=t("title")) as demo:
         with gr.Row():
-            intro = labels.add(gr.Markdown(t("intro")), "intro", "value")
+            labels.add(gr.Markdown(t("intro")), "intro", "value")
             language_choice = gr.Radio(
                 [(name, code) for code, name in LANGUAGES.items()], value=initial_language, label=t("language"), scale=0, min_width=180
             )
