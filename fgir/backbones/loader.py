@@ -8,8 +8,10 @@ downloading when the network allows), and last, only when explicitly allowed, ra
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +157,9 @@ def _download_torchvision_weights(spec: BackboneSpec) -> dict[str, torch.Tensor]
     if cache_path is not None and not cache_path.is_file():
         logger.info("Downloading %s weights to %s", spec.id, cache_path)
     try:
-        return spec.imagenet_weights.get_state_dict(progress=True, check_hash=True)
+        # torch.hub prints "Downloading: ..." to stdout, which would corrupt --json output.
+        with contextlib.redirect_stdout(sys.stderr):
+            return spec.imagenet_weights.get_state_dict(progress=True, check_hash=True)
     except (OSError, RuntimeError, ValueError) as error:  # URLError is an OSError; a bad hash is a RuntimeError.
         raise WeightsUnavailableError(_missing_weights_message(spec, f"{type(error).__name__}: {error}")) from error
 

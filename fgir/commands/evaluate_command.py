@@ -192,7 +192,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     split = open_split(args)
     options = method_options(args)
-    if options and args.method != "wmtl":
+    if args.flip and args.method != "wmtl":
         raise FgirError(f"--flip applies to the wmtl method only, not {args.method!r}. Drop --flip.")
     backbone = load_backbone_from_args(args)
     bars = StageProgressBars()

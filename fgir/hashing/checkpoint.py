@@ -26,8 +26,8 @@ from typing import Any
 import torch
 
 from fgir.backbones import Backbone
-from fgir.files import sha256_of
 from fgir.errors import FgirError
+from fgir.files import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,9 @@ class HashCheckpoint:
         best = self.metadata.get("training", {}).get("best_validation_map")
         quality = f", validation mAP {best:.4f}" if isinstance(best, float) else ""
         name = self.path.name if self.path else "checkpoint"
+        feature = "CroW descriptor" if self.model == MODEL_ITQ else f"regions {self.regions}"
         return (
-            f"{name}: {self.model} {self.bits}-bit, regions {self.regions}, {self.backbone} ({self.weights}){quality}"
+            f"{name}: {self.model} {self.bits}-bit, {feature}, {self.backbone} ({self.weights}){quality}"
         )
 
 
