@@ -48,18 +48,30 @@ def extract_zip(archive: Path, destination: Path) -> Path:
                 f"Archive {archive} expands to {total:,} bytes, above the limit of {MAX_UNCOMPRESSED_BYTES:,}. Use a smaller subset."
             )
         destination.mkdir(parents=True, exist_ok=True)
-        for member in members:
-            is_symlink = (member.external_attr >> 16) & 0o170000 == 0o120000
-            if is_symlink or "__MACOSX" in member.filename:
-                continue
-            target = safe_member_path(destination, member.filename)
-            if member.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with handle.open(member) as source, target.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
+        try:
+            _extract_members(handle, members, destination)
+        except GalleryError:
+            shutil.rmtree(destination, ignore_errors=True)
+            raise
+        # Damaged, encrypted or exotic archives: zipfile raises these while reading members.
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as error:
+            shutil.rmtree(destination, ignore_errors=True)
+            raise GalleryError(f"Could not extract {archive}: {error}. Upload an unencrypted, undamaged zip of class folders.") from error
     return single_top_folder(destination)
+
+
+def _extract_members(handle: zipfile.ZipFile, members: list[zipfile.ZipInfo], destination: Path) -> None:
+    for member in members:
+        is_symlink = (member.external_attr >> 16) & 0o170000 == 0o120000
+        if is_symlink or "__MACOSX" in member.filename:
+            continue
+        target = safe_member_path(destination, member.filename)
+        if member.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with handle.open(member) as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
 
 
 def single_top_folder(folder: Path) -> Path:

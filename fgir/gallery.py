@@ -128,7 +128,11 @@ def open_gallery(path: str | Path, split: str | None = None, classes: str | tupl
             raise GalleryError(f"Split {split!r} needs a CUB-200-2011 root; {root} is a plain folder. Use --split all.")
         gallery = _open_folder(root, class_range)
     if not gallery.items:
-        raise GalleryError(f"No images found in {root} for split {gallery.split!r} and classes {class_range}.")
+        selection = f"split {gallery.split!r}" + (f" and classes {class_range[0]}-{class_range[1]}" if class_range else "")
+        raise GalleryError(
+            f"No images found in {root} for {selection}. A folder gallery needs images inside class subfolders "
+            "(ROOT/<class>/<image>.jpg); a CUB root needs images/ and its metadata files."
+        )
     logger.info("Opened %s gallery %s: %d images, split %s", gallery.kind, root, len(gallery.items), gallery.split)
     return gallery
 
@@ -136,7 +140,11 @@ def open_gallery(path: str | Path, split: str | None = None, classes: str | tupl
 def _read_table(path: Path, columns: int) -> dict[int, list[str]]:
     """Read '<id> <field> ...' lines into {id: fields}, rejecting malformed and duplicate ids."""
     table: dict[int, list[str]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise GalleryError(f"{path} is not UTF-8 text ({error}). Restore the official metadata file.") from error
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split(maxsplit=columns - 1) if columns > 1 else line.split()

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from fgir.backbones import Backbone
 from fgir.backbones.loader import Preprocessor
 from fgir.cache import GalleryEmbeddings
-from fgir.errors import ImageLoadError
+from fgir.errors import CacheError, ImageLoadError
 from fgir.gallery import Gallery
 from fgir.imageio import load_image
 from fgir.localization import box_to_pixels
@@ -102,7 +102,13 @@ def compute_embeddings(
     chunks: list[dict[str, np.ndarray]] = []
     done = 0
     if partial_dir is not None:
-        partial_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            partial_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CacheError(
+                f"Cannot write the gallery cache folder {partial_dir.parent} ({error}). "
+                "Pass a writable --cache-dir or set FGIR_CACHE_DIR."
+            ) from error
         chunks = _load_chunks(partial_dir)
         done = sum(len(chunk["indices"]) + len(chunk["failed_indices"]) for chunk in chunks)
         if done:
@@ -164,8 +170,11 @@ def _pixel_boxes(boxes: np.ndarray | None, samples: list[_Sample]) -> np.ndarray
 def _save_chunk(folder: Path, start: int, chunk: dict[str, np.ndarray]) -> None:
     final = folder / f"chunk-{start:08d}.npz"
     staging = folder / f"chunk-{start:08d}.tmp.npz"
-    np.savez(staging, **chunk)
-    os.replace(staging, final)
+    try:
+        np.savez(staging, **chunk)
+        os.replace(staging, final)
+    except OSError as error:
+        raise CacheError(f"Cannot write indexing progress to {folder} ({error}). Free disk space or pass another --cache-dir.") from error
 
 
 def _load_chunks(folder: Path) -> list[dict[str, np.ndarray]]:

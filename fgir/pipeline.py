@@ -14,6 +14,7 @@ from PIL import Image
 
 from fgir.backbones import Backbone
 from fgir.cache import CacheKey, GalleryCache, GalleryEmbeddings
+from fgir.errors import GalleryError
 from fgir.gallery import Gallery, GalleryItem
 from fgir.index import BinaryCodeIndex, DescriptorIndex
 from fgir.indexing import DEFAULT_BATCH_SIZE, ProgressCallback, compute_embeddings
@@ -110,6 +111,12 @@ class Retriever:
                     self.gallery, self.method, self.backbone, self.cache.partial_dir(key), batch_size, progress
                 )
                 logger.info("Indexed %d images in %.1f s", len(embeddings.descriptors), time.perf_counter() - started)
+                if len(embeddings.descriptors) == 0:
+                    example = embeddings.failed[0] if embeddings.failed else ("?", "?")
+                    raise GalleryError(
+                        f"No gallery image could be read: all {len(embeddings.failed)} were skipped, e.g. {example[0]}: {example[1]}. "
+                        "Replace the broken files."
+                    )
                 self.cache.save(key, self.gallery, embeddings)
             else:
                 logger.info("Loaded %d cached descriptors from %s", len(embeddings.descriptors), self.cache.entry_dir(key))

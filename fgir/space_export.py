@@ -262,6 +262,8 @@ def _check_output(out: Path, gallery_dir: Path, config_path: Path, source: Galle
     source_root = source.image_root.parent if source.kind == "cub" else source.image_root
     if out == source_root or source_root in out.parents:
         raise FgirError(f"--out {out} is inside the source gallery {source_root}. Choose a folder outside it.")
+    if out.exists() and not out.is_dir():
+        raise FgirError(f"--out {out} is a file, not a folder. Choose a folder path.")
     for existing in (gallery_dir, config_path):
         if existing.exists():
             raise FgirError(f"{existing} already exists. Remove it or choose another --out.")

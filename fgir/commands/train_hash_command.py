@@ -186,7 +186,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help="hash-network (supervised) or itq (unsupervised baseline)",
     )
     parser.add_argument("--regions", default=DEFAULT_LAYOUT, help=f"region layout (default {DEFAULT_LAYOUT})")
-    parser.add_argument("--backbone", choices=sorted(BACKBONES), default=DEFAULT_TRAIN_BACKBONE, help="CNN backbone")
+    parser.add_argument("--backbone", choices=sorted(BACKBONES), default=DEFAULT_TRAIN_BACKBONE, help=f"CNN backbone (default: {DEFAULT_TRAIN_BACKBONE}; mobilenet_v2 is the one with offline weights)")
     parser.add_argument("--weights", type=Path, default=None, help="local state-dict file for the chosen backbone")
     parser.add_argument(
         "--allow-random-weights",
