@@ -169,9 +169,12 @@ def build_demo(
                         method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
                         method_info = gr.Markdown(method_note(default_method, initial_language))
                         backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
-                        checkpoint_choices = [(summary.label, str(summary.path)) for summary in list_checkpoints()]
-                        if service.hash_checkpoint is None and checkpoint_choices:
-                            service.set_hash_checkpoint(checkpoint_choices[0][1])
+                        summaries = list_checkpoints()
+                        checkpoint_choices = [(summary.label, str(summary.path)) for summary in summaries]
+                        if service.hash_checkpoint is None and summaries:
+                            # Default to the longest wlrh code with local regions, the method's full form.
+                            preferred = max(summaries, key=lambda item: (item.model != "itq", item.regions != "global", item.bits))
+                            service.set_hash_checkpoint(preferred.path)
                         checkpoint = labels.add(
                             gr.Dropdown(
                                 checkpoint_choices,
