@@ -35,9 +35,13 @@ CLASSROOM_RESULT_COLUMNS = 3
 CLASSROOM_STEP_HEIGHT = 380
 # Classroom mode: text readable from the back of a lecture hall.
 CLASSROOM_CSS = """
-.gradio-container { font-size: 22px !important; }
-.gradio-container h1 { font-size: 2.4em !important; }
-.gradio-container button { font-size: 1.1em !important; }
+.gradio-container {
+  --text-xs: 15px; --text-sm: 18px; --text-md: 21px; --text-lg: 24px; --text-xl: 28px; --text-xxl: 34px;
+  --prose-text-size: 21px; --block-label-text-size: 18px; --block-title-text-size: 20px;
+  --block-info-text-size: 16px; --input-text-size: 20px; --button-large-text-size: 22px;
+  --section-header-text-size: 20px; --checkbox-label-text-size: 19px;
+}
+.gradio-container .prose { font-size: 21px !important; }
 """
 
 
