@@ -466,7 +466,10 @@ def build_demo(
             demo.load(on_open_index, [language_choice], [summary], **private)
 
         # A JSON-only endpoint for scripts: gradio_client's Client.predict(..., api_name="/search").
+        # The image arrives as a plain file so that fgir's loader, not gr.Image, judges it and
+        # a bad file gets fgir's one-line message naming the file and the fix.
+        api_image = gr.File(visible=False, type="filepath")
         api_result = gr.JSON(visible=False)
         api_trigger = gr.Button(visible=False)
-        api_trigger.click(api_search, [query, method, backbone, top_k], [api_result], api_name="search")
+        api_trigger.click(api_search, [api_image, method, backbone, top_k], [api_result], api_name="search")
     return demo
