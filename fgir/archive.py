@@ -78,7 +78,7 @@ def single_top_folder(folder: Path) -> Path:
     entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
     if len(entries) == 1 and entries[0].is_dir():
         inner = entries[0]
-        # Descend only if the inner folder holds class folders rather than images.
+        # Descend only if the inner folder contains class folders rather than images.
         if any(child.is_dir() for child in inner.iterdir()):
             return inner
     return folder

@@ -1,6 +1,6 @@
 """Gallery embedding cache: one folder per (gallery, method, backbone, weights, preprocessing).
 
-Each entry holds ``descriptors.npy`` [N, D] float32, ``boxes.npy`` [N, 4] float32 (pixels, NaN
+Each entry contains ``descriptors.npy`` [N, D] float32, ``boxes.npy`` [N, 4] float32 (pixels, NaN
 where the method gives no box), ``item_indices.npy`` [N] int64 (positions in the gallery's item
 list, since unreadable images are skipped) and ``manifest.json`` with the full key and the
 relative image paths. An entry is written into a temporary folder and renamed into place, so a

@@ -106,7 +106,8 @@ def test_backbone_mismatch_rejected_with_fix(trained):
     with pytest.raises(CheckpointError) as error:
         check_backbone_match(checkpoint, fake_backbone("resnet18", "random-init-seed0"))
     message = str(error.value)
-    assert "mobilenet_v2" in message and "resnet18" in message
+    assert "mobilenet_v2" in message
+    assert "resnet18" in message
     assert "--backbone mobilenet_v2" in message
     assert "train-hash --backbone resnet18" in message
 

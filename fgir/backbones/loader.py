@@ -1,9 +1,11 @@
 """Build a backbone with its weights and expose its feature maps.
 
-Weights are resolved in this order: a local file named by the caller or by the environment
-variable ``FGIR_WEIGHTS_<ID>`` (for example ``FGIR_WEIGHTS_RESNET50``), the offline file shipped
-with a package (MobileNetV2 only), torchvision's weights API (its cache under ``TORCH_HOME``,
-downloading when the network allows), and last, only when explicitly allowed, random weights.
+Weights are resolved in this order:
+1. a local file named by the caller or by ``FGIR_WEIGHTS_<ID>`` (e.g. ``FGIR_WEIGHTS_RESNET50``);
+2. the offline file shipped with a package (MobileNetV2 only);
+3. torchvision's weights API, which reads its cache under ``TORCH_HOME`` and downloads when the
+   network allows;
+4. random weights, only when explicitly allowed.
 """
 
 from __future__ import annotations

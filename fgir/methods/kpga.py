@@ -1,9 +1,8 @@
 """Convolution-kernel gradient aggregation (``kpga``).
 
 An image is represented by the gradients that a loss on its output feature map induces in the
-kernel weights of chosen conv layers: the kernels that would have to change most carry the
-image's key information (compare Gordo et al., "Deep Fishing", BMVC 2015, and Mu et al.,
-"Gradients as Features for Deep Representation Learning", ICLR 2020).
+kernel weights of chosen conv layers. The idea is that the kernels that would have to change most
+carry the image's key information.
 
 1. Forward the batch with autograd on; save each chosen conv layer's input X and output Y.
 2. Loss per image: L = ½ ||f||² with f the CroW-weighted sum-pooled descriptor of the last map,

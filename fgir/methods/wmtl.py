@@ -113,7 +113,7 @@ class WeightedMapTargetLocalization(RetrievalMethod):
         return batch, self._explain_localization(maps.last, found)
 
     def similarity_descriptor(self, feature_map: torch.Tensor) -> torch.Tensor:
-        """The last map's part of the wmtl descriptor, with the selection mask held constant."""
+        """Compute the last map's part of the wmtl descriptor, with the selection mask held constant."""
         with torch.no_grad():
             mask = localize(feature_map.detach()).mask
         weighted, _, _ = crow_weighted_map(feature_map)

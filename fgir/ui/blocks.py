@@ -119,11 +119,11 @@ class _Labels:
         return widget
 
     def widgets(self) -> list:
-        """Each widget once, in the order first added."""
+        """Return each widget once, in the order it was first added."""
         return list(dict.fromkeys(widget for widget, _, _ in self.entries))
 
     def updates(self, language: str) -> list:
-        """One update per widget (as ``widgets()``) setting every translated property."""
+        """Build one update per widget, in ``widgets()`` order, that sets every translated property."""
         properties: dict[int, dict[str, str]] = {}
         for widget, prop, key in self.entries:
             properties.setdefault(id(widget), {})[prop] = translate(language, key)
