@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from fgir.errors import GalleryError
+from fgir.errors import GalleryError, msg
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def safe_member_path(destination: Path, name: str) -> Path:
     target = (destination / name).resolve()
     root = destination.resolve()
     if name.startswith(("/", "\\")) or (target != root and root not in target.parents):
-        raise GalleryError(f"Archive member {name!r} would be written outside {destination}. Use an archive of plain relative paths.")
+        raise GalleryError(msg("archive.member_outside", name=name, destination=destination))
     return target
 
 
@@ -37,16 +37,14 @@ def extract_zip(archive: Path, destination: Path) -> Path:
     try:
         handle = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as error:
-        raise GalleryError(f"Not a readable zip archive: {archive} ({error}). Upload a .zip of class folders.") from error
+        raise GalleryError(msg("archive.zip_unreadable", archive=archive, reason=error)) from error
     with handle:
         members = handle.infolist()
         if len(members) > MAX_MEMBERS:
-            raise GalleryError(f"Archive {archive} has {len(members)} entries, above the limit of {MAX_MEMBERS}. Split it.")
+            raise GalleryError(msg("archive.too_many_members", archive=archive, count=len(members), limit=MAX_MEMBERS))
         total = sum(member.file_size for member in members)
         if total > MAX_UNCOMPRESSED_BYTES:
-            raise GalleryError(
-                f"Archive {archive} expands to {total:,} bytes, above the limit of {MAX_UNCOMPRESSED_BYTES:,}. Use a smaller subset."
-            )
+            raise GalleryError(msg("archive.too_large", archive=archive, size=total, limit=MAX_UNCOMPRESSED_BYTES))
         destination.mkdir(parents=True, exist_ok=True)
         try:
             _extract_members(handle, members, destination)
@@ -56,7 +54,7 @@ def extract_zip(archive: Path, destination: Path) -> Path:
         # Damaged, encrypted or exotic archives: zipfile raises these while reading members.
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as error:
             shutil.rmtree(destination, ignore_errors=True)
-            raise GalleryError(f"Could not extract {archive}: {error}. Upload an unencrypted, undamaged zip of class folders.") from error
+            raise GalleryError(msg("archive.zip_extract_failed", archive=archive, reason=error)) from error
     return single_top_folder(destination)
 
 
@@ -103,20 +101,14 @@ def check_tar_member(member: tarfile.TarInfo, destination: Path) -> None:
     """
     name = member.name
     if PurePosixPath(name).is_absolute() or name.startswith("\\") or ".." in PurePosixPath(name).parts:
-        raise GalleryError(
-            f"Archive member {name!r} has an absolute path or a '..' component. Use an archive of plain relative paths."
-        )
+        raise GalleryError(msg("archive.member_unsafe_path", name=name))
     safe_member_path(destination, name)
-    if member.issym() or member.islnk():
-        kind = "symbolic link" if member.issym() else "hard link"
-        raise GalleryError(
-            f"Archive member {name!r} is a {kind} to {member.linkname!r}, but only files and folders are accepted. "
-            "Use an archive without links."
-        )
+    if member.issym():
+        raise GalleryError(msg("archive.member_symlink", name=name, target=member.linkname))
+    if member.islnk():
+        raise GalleryError(msg("archive.member_hardlink", name=name, target=member.linkname))
     if not (member.isfile() or member.isdir()):
-        raise GalleryError(
-            f"Archive member {name!r} is a device file or FIFO, but only files and folders are accepted."
-        )
+        raise GalleryError(msg("archive.member_special", name=name))
 
 
 def extract_tar(
@@ -140,22 +132,19 @@ def extract_tar(
             for member in handle:
                 seen += 1
                 if seen > MAX_MEMBERS:
-                    raise GalleryError(f"Archive {archive} has more than {MAX_MEMBERS} entries. Split it.")
+                    raise GalleryError(msg("archive.too_many_members_streamed", archive=archive, limit=MAX_MEMBERS))
                 check_tar_member(member, destination)
                 name = normalized_tar_name(member.name)
                 if not name or (include is not None and not include(name)):
                     continue
                 total_bytes += member.size
                 if total_bytes > MAX_UNCOMPRESSED_BYTES:
-                    limit = f"{MAX_UNCOMPRESSED_BYTES:,}"
-                    raise GalleryError(f"Archive {archive} expands to more than {limit} bytes. Use a smaller subset.")
+                    raise GalleryError(msg("archive.too_large_streamed", archive=archive, limit=MAX_UNCOMPRESSED_BYTES))
                 handle.extract(member, destination, **_TAR_FILTER)
                 written += 1
                 if on_member is not None:
                     on_member(name, member.size)
     # gzip raises EOFError on a truncated stream and zlib.error on corrupt data; FilterError is a TarError.
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-        raise GalleryError(
-            f"Could not extract {archive}: {error}. Check that it is a complete, undamaged tar archive."
-        ) from error
+        raise GalleryError(msg("archive.tar_extract_failed", archive=archive, reason=error)) from error
     return written

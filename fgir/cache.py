@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fgir.errors import CacheError
+from fgir.errors import CacheError, msg
 from fgir.gallery import Gallery
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class GalleryCache:
         except OSError as error:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
-            raise CacheError(f"Could not write the gallery cache under {self.root} ({error}). Free disk space or pass --cache-dir.") from error
+            raise CacheError(msg("cache.write_failed", root=self.root, reason=error)) from error
         shutil.rmtree(self.partial_dir(key), ignore_errors=True)
         logger.info("Wrote gallery cache %s (%d descriptors)", final, len(embeddings.descriptors))
         return final

@@ -32,15 +32,16 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
 from fgir import __version__
 from fgir.archive import extract_tar
-from fgir.errors import FgirError, GalleryError
+from fgir.errors import FgirError, GalleryError, Message, msg
 from fgir.gallery import is_cub_root
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,53 @@ CLASS_TABLE = "classes.txt"
 CLASS_ROW_TABLES = ("attributes/class_attribute_labels_continuous.txt",)
 
 
+# Stages reported to a ProgressReport callback.
+STAGE_DOWNLOAD = "download"
+STAGE_VERIFY = "verify"
+STAGE_EXTRACT = "extract"
+
+ProgressCallback = Callable[[str, int, int | None], None]
+"""Called as ``(stage, done, total)`` in bytes or archive members; ``total`` is None when unknown."""
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """Progress outputs: tqdm bars on stderr and, for the app, an optional callback."""
+
+    show_bars: bool | None = None  # None draws the bars only on a terminal.
+    callback: ProgressCallback | None = None
+
+    @contextmanager
+    def stage(
+        self, stage: str, description: str, total: int | None = None, initial: int = 0, unit: str = "B"
+    ) -> Iterator[Callable[[int], None]]:
+        """Open one bar and yield a function that advances it by a count."""
+        disable = None if self.show_bars is None else not self.show_bars
+        done = initial
+        with tqdm(
+            total=total,
+            initial=initial,
+            unit=unit,
+            unit_scale=unit == "B",
+            unit_divisor=1024,
+            desc=description,
+            file=sys.stderr,
+            disable=disable,
+            leave=False,
+        ) as bar:
+
+            def advance(count: int) -> None:
+                nonlocal done
+                done += count
+                bar.update(count)
+                if self.callback is not None:
+                    self.callback(stage, done, total)
+
+            if self.callback is not None:
+                self.callback(stage, done, total)
+            yield advance
+
+
 class DownloadError(FgirError):
     """A download failed, was rejected by its checks, or its archive could not be installed."""
 
@@ -110,20 +158,14 @@ def archive_source(url: str | None = None, md5: str | None = None) -> ArchiveSou
     """Return the official source, or a mirror that must come with its MD5."""
     if url is None or url == OFFICIAL_URL:
         if md5 is not None and md5.lower() != OFFICIAL_MD5:
-            raise DownloadError(
-                f"--md5 {md5} applies only to a mirror given with --url, because the official MD5 is fixed. "
-                "Drop --md5 or add --url."
-            )
+            raise DownloadError(msg("download.md5_without_url", md5=md5))
         return OFFICIAL_SOURCE
     if not url.startswith(("http://", "https://")):
-        raise DownloadError(f"Invalid --url {url!r}. Use an http:// or https:// URL of {ARCHIVE_NAME}.")
+        raise DownloadError(msg("download.invalid_url_scheme", url=repr(url), archive=ARCHIVE_NAME))
     if md5 is None:
-        raise DownloadError(
-            f"--url {url} needs --md5 HEX, the MD5 of the mirror's {ARCHIVE_NAME}, so the download can be verified. "
-            f"For a copy of the official archive, pass --md5 {OFFICIAL_MD5}."
-        )
+        raise DownloadError(msg("download.url_without_md5", url=url, archive=ARCHIVE_NAME, official_md5=OFFICIAL_MD5))
     if not _MD5_PATTERN.match(md5):
-        raise DownloadError(f"Invalid --md5 {md5!r}. Pass the 32 hex digits of the archive's MD5.")
+        raise DownloadError(msg("download.invalid_md5", md5=repr(md5)))
     return ArchiveSource(url, md5.lower(), None)
 
 
@@ -135,21 +177,18 @@ def download_archive(
     target: Path,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     attempts: int = MAX_ATTEMPTS,
-    show_progress: bool | None = None,
+    progress: ProgressReport = ProgressReport(),
 ) -> Path:
     """Download ``source`` to ``target``, resuming ``target.part``, and verify size and MD5.
 
-    An existing ``target`` with the right MD5 is reused without a request. ``show_progress``
-    None draws the progress bar only on a terminal.
+    An existing ``target`` with the right MD5 is reused without a request.
     """
     if target.is_file():
-        digest = file_md5(target, show_progress)
+        digest = file_md5(target, progress)
         if digest == source.md5:
             logger.info("Reusing verified archive %s", target)
             return target
-        raise DownloadError(
-            f"{target} exists but its MD5 is {digest}, expected {source.md5}. Delete it and run the command again."
-        )
+        raise DownloadError(msg("download.existing_md5_mismatch", path=target, digest=digest, expected=source.md5))
 
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + PART_SUFFIX)
@@ -159,13 +198,10 @@ def download_archive(
     remote_size: int | None = None
     for attempt in range(1, attempts + 1):
         try:
-            remote_size = _download_once(source, part, timeout_s, show_progress)
+            remote_size = _download_once(source, part, timeout_s, progress)
             break
         except OSError as error:  # Network errors arrive as _TransientError, so this is local I/O.
-            raise DownloadError(
-                f"Could not write {part} ({error}). Free disk space or fix the permissions of {target.parent}, "
-                "then run the command again to resume."
-            ) from error
+            raise DownloadError(msg("download.write_failed", path=part, reason=error, folder=target.parent)) from error
         except _TransientError as error:
             kept = part.stat().st_size if part.is_file() else 0
             if attempt == attempts:
@@ -179,7 +215,7 @@ def download_archive(
             time.sleep(delay)
 
     try:
-        _verify_download(source, part, target, remote_size, show_progress)
+        _verify_download(source, part, target, remote_size, progress)
     except DownloadError:
         info.unlink(missing_ok=True)  # The part file is gone: deleted or moved aside.
         raise
@@ -189,12 +225,15 @@ def download_archive(
     return target
 
 
-def _network_failure_message(source: ArchiveSource, error: _TransientError, part: Path, kept: int) -> str:
-    rerun = (
-        f"run the command again to resume from the {kept:,} bytes kept in {part}" if kept else "run the command again"
-    )
-    other_source = "pass --url MIRROR --md5 HEX to use a mirror" if source.is_official else "check the --url value"
-    return f"Could not download {source.url}: {error}. Check the network connection and {rerun}, or {other_source}."
+def _network_failure_message(source: ArchiveSource, error: _TransientError, part: Path, kept: int) -> Message:
+    reason = error.args[0]
+    if source.is_official:
+        if kept:
+            return msg("download.network_failed_resume", url=source.url, reason=reason, kept=kept, path=part)
+        return msg("download.network_failed", url=source.url, reason=reason)
+    if kept:
+        return msg("download.mirror_failed_resume", url=source.url, reason=reason, kept=kept, path=part)
+    return msg("download.mirror_failed", url=source.url, reason=reason)
 
 
 def _discard_foreign_part(part: Path, info: Path, source: ArchiveSource) -> None:
@@ -210,7 +249,7 @@ def _discard_foreign_part(part: Path, info: Path, source: ArchiveSource) -> None
     info.write_text(json.dumps({"url": source.url, "md5": source.md5}), encoding="utf-8")
 
 
-def _download_once(source: ArchiveSource, part: Path, timeout_s: float, show_progress: bool | None) -> int | None:
+def _download_once(source: ArchiveSource, part: Path, timeout_s: float, progress: ProgressReport) -> int | None:
     """Fetch the rest of ``part`` in one request and return the full size the server reports, if any."""
     offset = part.stat().st_size if part.is_file() else 0
     if source.size is not None and offset > source.size:
@@ -229,9 +268,7 @@ def _download_once(source: ArchiveSource, part: Path, timeout_s: float, show_pro
     except urllib.error.HTTPError as error:
         return _handle_http_error(error, source, part, offset)
     except ValueError as error:  # urllib's message for a URL it cannot parse, e.g. one without a host.
-        raise DownloadError(
-            f"Invalid URL {source.url!r}: {error}. Pass an http:// or https:// URL of {ARCHIVE_NAME}."
-        ) from error
+        raise DownloadError(msg("download.invalid_url", url=repr(source.url), reason=error, archive=ARCHIVE_NAME)) from error
     # URLError (DNS failure, refused connection) and timeouts are OSErrors.
     except (OSError, http.client.HTTPException) as error:
         raise _TransientError(_describe(error)) from error
@@ -242,9 +279,7 @@ def _download_once(source: ArchiveSource, part: Path, timeout_s: float, show_pro
             start, total = _parse_content_range(response.headers.get("Content-Range"))
             if start != offset:
                 part.unlink(missing_ok=True)
-                raise _TransientError(
-                    f"the server resumed at byte {start} instead of {offset}, so the download restarts from byte 0"
-                )
+                raise _TransientError(msg("download.wrong_resume_offset", start=start, offset=offset))
             mode = "ab"
         elif status == HTTP_OK:
             if offset:
@@ -253,15 +288,14 @@ def _download_once(source: ArchiveSource, part: Path, timeout_s: float, show_pro
             total = _int_or_none(response.headers.get("Content-Length"))
             mode = "wb"
         else:
-            raise DownloadError(f"Download of {source.url} failed: unexpected HTTP status {status}. Check the URL.")
+            raise DownloadError(msg("download.unexpected_status", url=source.url, status=status))
 
         if source.size is not None and total is not None and total != source.size:
             raise DownloadError(
-                f"{source.url} reports {total:,} bytes, but {ARCHIVE_NAME} has {source.size:,}. "
-                "The server may be serving another file. Pass --url MIRROR --md5 HEX to use a mirror."
+                msg("download.size_mismatch", url=source.url, total=total, archive=ARCHIVE_NAME, expected=source.size)
             )
         expected_total = source.size if source.size is not None else total
-        _copy_body(response, part, mode, offset, expected_total, show_progress)
+        _copy_body(response, part, mode, offset, expected_total, progress)
     return expected_total
 
 
@@ -271,37 +305,26 @@ def _copy_body(
     mode: str,
     offset: int,
     total: int | None,
-    show_progress: bool | None,
+    progress: ProgressReport,
 ) -> None:
     received = offset
-    disable = None if show_progress is None else not show_progress
     with (
         part.open(mode) as sink,
-        tqdm(
-            total=total,
-            initial=offset,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
-            desc=f"Downloading {ARCHIVE_NAME}",
-            file=sys.stderr,
-            disable=disable,
-            leave=False,
-        ) as bar,
+        progress.stage(STAGE_DOWNLOAD, f"Downloading {ARCHIVE_NAME}", total, initial=offset) as advance,
     ):
         while True:
             try:
                 block = response.read(READ_CHUNK_BYTES)
             # A timeout is an OSError, and IncompleteRead reports a connection closed before Content-Length.
             except (OSError, http.client.HTTPException) as error:
-                raise _TransientError(f"connection lost at byte {received:,}: {_describe(error)}") from error
+                raise _TransientError(msg("download.connection_lost", received=received, reason=_describe(error))) from error
             if not block:
                 break
             sink.write(block)  # A local OSError here, such as a full disk, is not retried.
             received += len(block)
-            bar.update(len(block))
+            advance(len(block))
     if total is not None and received < total:
-        raise _TransientError(f"connection closed at byte {received:,} of {total:,}")
+        raise _TransientError(msg("download.connection_closed", received=received, total=total))
 
 
 def _handle_http_error(error: urllib.error.HTTPError, source: ArchiveSource, part: Path, offset: int) -> int | None:
@@ -312,13 +335,10 @@ def _handle_http_error(error: urllib.error.HTTPError, source: ArchiveSource, par
         if total == offset:
             return total  # The partial file is already complete.
         part.unlink(missing_ok=True)
-        raise _TransientError(f"the server rejected a resume at byte {offset}, so the download restarts from byte 0")
+        raise _TransientError(msg("download.resume_rejected", offset=offset))
     if error.code >= HTTP_SERVER_ERROR:
         raise _TransientError(f"HTTP {error.code} {error.reason}")
-    raise DownloadError(
-        f"Download of {source.url} failed: HTTP {error.code} {error.reason}. "
-        "Check the URL, or pass --url MIRROR --md5 HEX to use a mirror."
-    )
+    raise DownloadError(msg("download.http_error", url=source.url, code=error.code, reason=error.reason))
 
 
 def _parse_content_range(value: str | None) -> tuple[int | None, int | None]:
@@ -342,12 +362,12 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
         error = error.reason if isinstance(error.reason, BaseException) else error
     if isinstance(error, TimeoutError):  # socket.timeout is an alias of TimeoutError since Python 3.10.
-        return "timed out"
+        return "timed out"  # NOTE: OS-level details such as this one stay English in both UI languages.
     return str(error) or type(error).__name__
 
 
 def _verify_download(
-    source: ArchiveSource, part: Path, target: Path, remote_size: int | None, show_progress: bool | None
+    source: ArchiveSource, part: Path, target: Path, remote_size: int | None, progress: ProgressReport
 ) -> None:
     """Check the size and MD5 of a finished download.
 
@@ -358,44 +378,26 @@ def _verify_download(
     expected_size = source.size if source.size is not None else remote_size
     if expected_size is not None and size != expected_size:
         part.unlink()
-        raise DownloadError(
-            f"Downloaded {size:,} bytes from {source.url}, expected {expected_size:,}. "
-            "The partial file was deleted. Run the command again to download anew."
-        )
-    digest = file_md5(part, show_progress)
+        raise DownloadError(msg("download.wrong_size", size=size, url=source.url, expected=expected_size))
+    digest = file_md5(part, progress)
     if digest != source.md5:
         rejected = target.with_name(target.name + MISMATCH_SUFFIX)
         os.replace(part, rejected)
         if source.is_official:
-            hint = "The download was damaged, so delete it and run the command again."
-        else:
-            hint = "Check --md5 against the mirror's published checksum, then delete it and run the command again."
-        raise DownloadError(
-            f"MD5 of the archive from {source.url} is {digest}, expected {source.md5}, so nothing was extracted. "
-            f"The file was moved to {rejected}. {hint}"
-        )
+            raise DownloadError(msg("download.md5_mismatch", url=source.url, digest=digest, expected=source.md5, path=rejected))
+        raise DownloadError(msg("download.mirror_md5_mismatch", url=source.url, digest=digest, expected=source.md5, path=rejected))
 
 
-def file_md5(path: Path, show_progress: bool | None = None) -> str:
+def file_md5(path: Path, progress: ProgressReport = ProgressReport()) -> str:
     """Return the lowercase hex MD5 of ``path``."""
     digest = hashlib.md5(usedforsecurity=False)
-    disable = None if show_progress is None else not show_progress
     with (
         path.open("rb") as handle,
-        tqdm(
-            total=path.stat().st_size,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
-            desc=f"Verifying MD5 of {path.name}",
-            file=sys.stderr,
-            disable=disable,
-            leave=False,
-        ) as bar,
+        progress.stage(STAGE_VERIFY, f"Verifying MD5 of {path.name}", path.stat().st_size) as advance,
     ):
         while block := handle.read(READ_CHUNK_BYTES):
             digest.update(block)
-            bar.update(len(block))
+            advance(len(block))
     return digest.hexdigest()
 
 
@@ -403,7 +405,7 @@ def file_md5(path: Path, show_progress: bool | None = None) -> str:
 
 
 def extract_cub(
-    archive: Path, destination: Path, classes: int | None = None, show_progress: bool | None = None
+    archive: Path, destination: Path, classes: int | None = None, progress: ProgressReport = ProgressReport()
 ) -> Path:
     """Extract a verified CUB-200-2011 archive into ``destination/CUB_200_2011`` and return that root.
 
@@ -414,16 +416,16 @@ def extract_cub(
     try:
         staged_root = staging / ROOT_NAME
         if classes is None:
-            _extract_with_progress(archive, staging, None, "Extracting", show_progress)
+            _extract_with_progress(archive, staging, None, "Extracting", progress)
         else:
             _extract_with_progress(
-                archive, staging, lambda name: not _is_image_member(name), "Extracting metadata", show_progress
+                archive, staging, lambda name: not _is_image_member(name), "Extracting metadata", progress
             )
             if not is_cub_root_metadata(staged_root):
                 raise _not_cub_error(archive)
             kept = select_first_classes(staged_root, classes)
             _extract_with_progress(
-                archive, staging, lambda name: _image_relpath(name) in kept, "Extracting images", show_progress
+                archive, staging, lambda name: _image_relpath(name) in kept, "Extracting images", progress
             )
             missing = [relpath for relpath in sorted(kept) if not (staged_root / "images" / relpath).is_file()]
             if missing:
@@ -434,32 +436,24 @@ def extract_cub(
             raise _not_cub_error(archive)
         _install(staging, destination)
     except GalleryError as error:
-        raise DownloadError(f"{error} Nothing was installed in {destination}.") from error
+        raise DownloadError(msg("download.not_installed", reason=error, folder=destination)) from error
     except OSError as error:
-        raise DownloadError(
-            f"Could not extract {archive} into {destination} ({error}). "
-            "Free disk space or fix the folder's permissions."
-        ) from error
+        raise DownloadError(msg("download.extract_failed", archive=archive, folder=destination, reason=error)) from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return destination / ROOT_NAME
 
 
 def _extract_with_progress(
-    archive: Path, staging: Path, include: Callable[[str], bool] | None, description: str, show_progress: bool | None
+    archive: Path, staging: Path, include: Callable[[str], bool] | None, description: str, progress: ProgressReport
 ) -> None:
-    disable = None if show_progress is None else not show_progress
-    with tqdm(unit="file", desc=f"{description} {archive.name}", file=sys.stderr, disable=disable, leave=False) as bar:
-        count = extract_tar(archive, staging, include, on_member=lambda name, size: bar.update(1))
+    with progress.stage(STAGE_EXTRACT, f"{description} {archive.name}", unit="file") as advance:
+        count = extract_tar(archive, staging, include, on_member=lambda name, size: advance(1))
     logger.info("%s: extracted %d members of %s", description, count, archive)
 
 
 def _not_cub_error(archive: Path) -> DownloadError:
-    return DownloadError(
-        f"{archive} has no {ROOT_NAME}/ folder in the CUB-200-2011 layout "
-        "(images.txt, image_class_labels.txt, train_test_split.txt, classes.txt, images/). "
-        f"Check that the URL points to {ARCHIVE_NAME}."
-    )
+    return DownloadError(msg("download.not_cub", archive=archive, root=ROOT_NAME, archive_name=ARCHIVE_NAME))
 
 
 def _is_image_member(name: str) -> bool:
@@ -507,10 +501,7 @@ def select_first_classes(root: Path, count: int) -> set[str]:
     """
     class_ids = sorted(_read_ids(root / CLASS_TABLE))
     if count < 1 or count > len(class_ids):
-        raise DownloadError(
-            f"Invalid --classes {count}: {root / CLASS_TABLE} lists {len(class_ids)} classes. "
-            f"Pass 1 to {len(class_ids)}."
-        )
+        raise DownloadError(msg("download.classes_out_of_range", count=count, path=root / CLASS_TABLE, available=len(class_ids)))
     kept_classes = set(class_ids[:count])
     labels = _read_first_fields(root / "image_class_labels.txt")
     image_ids = {
@@ -576,9 +567,7 @@ def _parse_id(text: str, path: Path) -> int:
     try:
         return int(text)
     except ValueError:
-        raise DownloadError(
-            f"{path}: invalid id {text!r}. Fix the metadata file or use the official archive."
-        ) from None
+        raise DownloadError(msg("download.invalid_id", path=path, value=repr(text))) from None
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -591,17 +580,17 @@ def fetch_cub(
     force: bool = False,
     keep_archive: bool = True,
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    show_progress: bool | None = None,
+    progress: ProgressReport = ProgressReport(),
 ) -> Path:
     """Download, verify and extract CUB-200-2011 into ``destination``, and return the CUB root."""
     destination = destination.expanduser().resolve()
     root = destination / ROOT_NAME
     if root.exists() and not force:
-        raise DownloadError(f"{root} already exists. Remove it or pass --force to replace it.")
+        raise DownloadError(msg("download.root_exists", root=root))
     if classes is not None and classes < 1:
-        raise DownloadError(f"Invalid --classes {classes}. Pass a positive number of classes, e.g. 10.")
-    archive = download_archive(source, destination / ARCHIVE_NAME, timeout_s, show_progress=show_progress)
-    root = extract_cub(archive, destination, classes, show_progress)
+        raise DownloadError(msg("download.invalid_classes", classes=classes))
+    archive = download_archive(source, destination / ARCHIVE_NAME, timeout_s, progress=progress)
+    root = extract_cub(archive, destination, classes, progress)
     if not keep_archive:
         archive.unlink()
         logger.info("Removed %s", archive)

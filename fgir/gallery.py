@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from fgir.errors import GalleryError
+from fgir.errors import GalleryError, Message, msg
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Gallery:
         if mode == "content":
             return self._content_fingerprint()
         if mode != "stat":
-            raise GalleryError(f"Invalid fingerprint mode {mode!r}. Use one of: {', '.join(FINGERPRINT_MODES)}.")
+            raise GalleryError(msg("gallery.invalid_fingerprint_mode", mode=mode, choices=", ".join(FINGERPRINT_MODES)))
         digest = hashlib.sha256(f"{self.kind}|{self.split}|{self.classes}".encode())
         for item in self.items:
             stat = self.path_of(item).stat()
@@ -95,11 +95,11 @@ def parse_class_range(text: str | None) -> tuple[int, int] | None:
     try:
         numbers = [int(part) for part in parts]
     except ValueError:
-        raise GalleryError(f"Invalid class range {text!r}. Use FIRST-LAST with class ids, e.g. 1-100.") from None
+        raise GalleryError(msg("gallery.class_range_not_numbers", text=text)) from None
     if len(numbers) == 1:
         numbers = numbers * 2
     if len(numbers) != 2 or numbers[0] < 1 or numbers[1] < numbers[0]:
-        raise GalleryError(f"Invalid class range {text!r}. Use FIRST-LAST with 1 <= FIRST <= LAST, e.g. 1-100.")
+        raise GalleryError(msg("gallery.class_range_out_of_order", text=text))
     return numbers[0], numbers[1]
 
 
@@ -116,23 +116,29 @@ def open_gallery(path: str | Path, split: str | None = None, classes: str | tupl
     """
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
-        raise GalleryError(f"Gallery folder not found: {root}. Pass a CUB-200-2011 root or a folder of class subfolders.")
+        raise GalleryError(msg("gallery.folder_not_found", root=root))
     class_range = parse_class_range(classes) if isinstance(classes, str) or classes is None else classes
     if split is not None and split not in SPLITS:
-        raise GalleryError(f"Invalid split {split!r}. Use one of: {', '.join(SPLITS)}.")
+        raise GalleryError(msg("gallery.invalid_split", split=split, choices=", ".join(SPLITS)))
 
     if is_cub_root(root):
         gallery = _open_cub(root, split or "train", class_range)
     else:
         if split not in (None, "all"):
-            raise GalleryError(f"Split {split!r} needs a CUB-200-2011 root; {root} is a plain folder. Use --split all.")
+            raise GalleryError(msg("gallery.split_needs_cub_root", split=split, root=root))
         gallery = _open_folder(root, class_range)
     if not gallery.items:
-        selection = f"split {gallery.split!r}" + (f" and classes {class_range[0]}-{class_range[1]}" if class_range else "")
-        raise GalleryError(
-            f"No images found in {root} for {selection}. A folder gallery needs images inside class subfolders "
-            "(ROOT/<class>/<image>.jpg); a CUB root needs images/ and its metadata files."
-        )
+        if class_range:
+            raise GalleryError(
+                msg(
+                    "gallery.no_images_in_classes",
+                    root=root,
+                    split=gallery.split,
+                    first=class_range[0],
+                    last=class_range[1],
+                )
+            )
+        raise GalleryError(msg("gallery.no_images", root=root, split=gallery.split))
     logger.info("Opened %s gallery %s: %d images, split %s", gallery.kind, root, len(gallery.items), gallery.split)
     return gallery
 
@@ -143,19 +149,30 @@ def _read_table(path: Path, columns: int) -> dict[int, list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise GalleryError(f"{path} is not UTF-8 text ({error}). Restore the official metadata file.") from error
+        raise GalleryError(msg("gallery.metadata_not_utf8", path=path, reason=error)) from error
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split(maxsplit=columns - 1) if columns > 1 else line.split()
         if len(fields) != columns:
-            raise GalleryError(f"{path}:{number}: expected {columns} fields, found {len(fields)}: {line!r}. Fix the metadata file.")
+            raise GalleryError(
+                msg(
+                    "gallery.metadata_field_count",
+                    path=path,
+                    line_number=number,
+                    expected=columns,
+                    found=len(fields),
+                    line=line,
+                )
+            )
         try:
             key = int(fields[0])
         except ValueError:
-            raise GalleryError(f"{path}:{number}: invalid id {fields[0]!r}. Fix the metadata file.") from None
+            raise GalleryError(
+                msg("gallery.metadata_invalid_id", path=path, line_number=number, value=fields[0])
+            ) from None
         if key in table:
-            raise GalleryError(f"{path}:{number}: duplicate id {key}. Remove or renumber the repeated line.")
+            raise GalleryError(msg("gallery.metadata_duplicate_id", path=path, line_number=number, row_id=key))
         table[key] = fields[1:]
     return table
 
@@ -183,8 +200,12 @@ def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Ga
             label = int(labels[image_id][0])
         except ValueError:
             raise GalleryError(
-                f"{root / 'image_class_labels.txt'}: invalid class id {labels[image_id][0]!r} for image id {image_id}. "
-                "Fix the metadata file."
+                msg(
+                    "gallery.invalid_class_id",
+                    path=root / "image_class_labels.txt",
+                    value=labels[image_id][0],
+                    image_id=image_id,
+                )
             ) from None
         if label not in class_names:
             problems.append(f"image id {image_id} ({relpath}) has class id {label}, which classes.txt does not list")
@@ -219,15 +240,21 @@ def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Ga
     return Gallery(root / "images", items, "cub", split, class_range, excluded=problems, box_problems=box_problems)
 
 
-def _check_class_range(class_range: tuple[int, int] | None, known_ids: set[int], source: object) -> None:
+def _check_class_range(class_range: tuple[int, int] | None, known_ids: set[int], source: Path | Message) -> None:
     """Reject a class range that reaches outside the class ids of ``source``."""
     if not class_range or not known_ids:
         return
     first, last = min(known_ids), max(known_ids)
     if class_range[0] < first or class_range[1] > last:
         raise GalleryError(
-            f"Class range {class_range[0]}-{class_range[1]} is outside the class ids {first}-{last} of {source}. "
-            f"Pass --classes within {first}-{last}."
+            msg(
+                "gallery.class_range_outside",
+                first=class_range[0],
+                last=class_range[1],
+                known_first=first,
+                known_last=last,
+                source=source,
+            )
         )
 
 
@@ -241,9 +268,7 @@ def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, fl
     try:
         x, y, width, height = (float(value) for value in fields)
     except ValueError:
-        raise GalleryError(
-            f"bounding_boxes.txt: invalid box {' '.join(fields)!r} for {path}. Use '<id> <x> <y> <width> <height>'."
-        ) from None
+        raise GalleryError(msg("gallery.invalid_box", box=" ".join(fields), path=path)) from None
     try:
         with Image.open(path) as image:
             image_width, image_height = image.size
@@ -258,7 +283,8 @@ def _clipped_box(path: Path, fields: list[str] | None) -> tuple[float, float, fl
 
 def _open_folder(root: Path, class_range: tuple[int, int] | None) -> Gallery:
     class_dirs = sorted(entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
-    _check_class_range(class_range, set(range(1, len(class_dirs) + 1)), f"the {len(class_dirs)} class subfolders of {root}")
+    source = msg("gallery.class_subfolders", count=len(class_dirs), root=root)
+    _check_class_range(class_range, set(range(1, len(class_dirs) + 1)), source)
     items: list[GalleryItem] = []
     for label, class_dir in enumerate(class_dirs, start=1):
         if class_range and not class_range[0] <= label <= class_range[1]:

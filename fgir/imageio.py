@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from fgir.errors import ImageLoadError
+from fgir.errors import ImageLoadError, msg
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ def load_image(source: str | Path | Image.Image) -> Image.Image:
 
     path = Path(source)
     if not path.is_file():
-        raise ImageLoadError(f"Image not found: {path}. Check the path.")
+        raise ImageLoadError(msg("image.not_found", path=path))
+    if path.stat().st_size == 0:
+        raise ImageLoadError(msg("image.empty", path=path))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between 1x and 2x its pixel limit; treat that as a bomb too.
@@ -44,24 +46,19 @@ def load_image(source: str | Path | Image.Image) -> Image.Image:
                 image.load()
                 return to_rgb(ImageOps.exif_transpose(image))
     except UnidentifiedImageError as error:
-        raise ImageLoadError(f"Not an image file: {path}. Use a JPEG, PNG, BMP, GIF, TIFF or WebP file.") from error
+        raise ImageLoadError(msg("image.not_an_image", path=path)) from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageLoadError(
-            f"Image too large: {path} exceeds {MAX_IMAGE_PIXELS:,} pixels. Downscale it before using it."
-        ) from error
+        raise ImageLoadError(msg("image.too_large", path=path, limit=MAX_IMAGE_PIXELS)) from error
     except OSError as error:
-        raise ImageLoadError(f"Image file is truncated or corrupt: {path} ({error}). Re-export or replace it.") from error
+        raise ImageLoadError(msg("image.corrupt", path=path, reason=error)) from error
 
 
 def _check_pixel_count(image: Image.Image, path: Path) -> None:
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
-        raise ImageLoadError(
-            f"Image too large: {path} is {width}x{height} pixels, above the limit of {MAX_IMAGE_PIXELS:,}. "
-            "Downscale it before using it."
-        )
+        raise ImageLoadError(msg("image.too_many_pixels", path=path, width=width, height=height, limit=MAX_IMAGE_PIXELS))
     if width == 0 or height == 0:
-        raise ImageLoadError(f"Image has no pixels: {path} is {width}x{height}. Replace the file.")
+        raise ImageLoadError(msg("image.no_pixels", path=path, width=width, height=height))
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from fgir.backbones import Backbone
 from fgir.backbones.loader import Preprocessor
 from fgir.cache import GalleryEmbeddings
-from fgir.errors import CacheError, ImageLoadError
+from fgir.errors import CacheError, ImageLoadError, msg
 from fgir.gallery import Gallery
 from fgir.imageio import load_image
 from fgir.localization import box_to_pixels
@@ -105,10 +105,7 @@ def compute_embeddings(
         try:
             partial_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise CacheError(
-                f"Cannot write the gallery cache folder {partial_dir.parent} ({error}). "
-                "Pass a writable --cache-dir or set FGIR_CACHE_DIR."
-            ) from error
+            raise CacheError(msg("cache.folder_not_writable", folder=partial_dir.parent, reason=error)) from error
         chunks = _load_chunks(partial_dir)
         done = sum(len(chunk["indices"]) + len(chunk["failed_indices"]) for chunk in chunks)
         if done:
@@ -174,7 +171,7 @@ def _save_chunk(folder: Path, start: int, chunk: dict[str, np.ndarray]) -> None:
         np.savez(staging, **chunk)
         os.replace(staging, final)
     except OSError as error:
-        raise CacheError(f"Cannot write indexing progress to {folder} ({error}). Free disk space or pass another --cache-dir.") from error
+        raise CacheError(msg("cache.progress_write_failed", folder=folder, reason=error)) from error
 
 
 def _load_chunks(folder: Path) -> list[dict[str, np.ndarray]]:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from fgir.backbones import Backbone
 from fgir.cache import CacheKey, GalleryCache, GalleryEmbeddings
-from fgir.errors import GalleryError
+from fgir.errors import GalleryError, msg
 from fgir.gallery import Gallery, GalleryItem
 from fgir.index import BinaryCodeIndex, DescriptorIndex
 from fgir.indexing import DEFAULT_BATCH_SIZE, ProgressCallback, compute_embeddings
@@ -114,8 +114,12 @@ class Retriever:
                 if len(embeddings.descriptors) == 0:
                     example = embeddings.failed[0] if embeddings.failed else ("?", "?")
                     raise GalleryError(
-                        f"No gallery image could be read: all {len(embeddings.failed)} were skipped, e.g. {example[0]}: {example[1]}. "
-                        "Replace the broken files."
+                        msg(
+                            "retrieval.no_readable_image",
+                            count=len(embeddings.failed),
+                            example=example[0],
+                            reason=example[1],
+                        )
                     )
                 self.cache.save(key, self.gallery, embeddings)
             else:

@@ -120,6 +120,47 @@ def test_local_file_missing(tmp_path: Path) -> None:
     assert str(missing) in str(caught.value)
 
 
+def test_local_file_not_torch(tmp_path: Path) -> None:
+    local = tmp_path / "page.pth"
+    local.write_bytes(b"<html><body>404 Not Found</body></html>")
+
+    with pytest.raises(WeightsUnavailableError) as caught:
+        build_backbone("mobilenet_v2", weights_path=local, allow_random=False)
+
+    message = str(caught.value)
+    assert message.startswith(f"Weights file {local} is not a PyTorch state dict.")
+    assert "torch.save(model.state_dict(), PATH)" in message
+    # The unpickler's detail comes last and is short, without torch's paragraphs about weights_only.
+    detail = message.rsplit(" (", 1)[1]
+    assert detail.startswith("UnpicklingError: ")
+    assert detail.endswith(")")
+    assert len(detail) <= 121
+    assert "weights_only" not in message
+    assert "不是 PyTorch 状态字典" in caught.value.localized("zh")
+
+
+def test_local_file_whole_model(tmp_path: Path) -> None:
+    local = tmp_path / "model.pth"
+    torch.save(models.mobilenet_v2(weights=None), local)
+
+    with pytest.raises(WeightsUnavailableError) as caught:
+        build_backbone("mobilenet_v2", weights_path=local, allow_random=False)
+
+    message = str(caught.value)
+    assert "could not be loaded as a plain state dict" in message
+    assert "such as a whole model" in message
+    assert "Unsupported global" in message
+    assert "weights_only" not in message
+
+
+def test_local_file_unknown_flat_key(tmp_path: Path) -> None:
+    local = tmp_path / "flat.pth"
+    torch.save({"features.2.conv.5.weight": torch.zeros(1)}, local)
+
+    with pytest.raises(WeightsUnavailableError, match="features.2.conv.5.weight is not one of them"):
+        build_backbone("mobilenet_v2", weights_path=local, allow_random=False)
+
+
 def test_local_file_wrong_model(tmp_path: Path) -> None:
     local = tmp_path / "resnet18_random.pth"
     torch.save(models.resnet18(weights=None).state_dict(), local)

@@ -378,7 +378,7 @@ def test_network_failure_names_url_and_fix(tmp_path: Path, capsys: pytest.Captur
 
     message = capsys.readouterr().err.strip().splitlines()[-1]
     assert url in message
-    assert "run the command again" in message
+    assert "run the download again" in message
     assert list(tmp_path.iterdir()) == []
 
 

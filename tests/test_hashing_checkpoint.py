@@ -126,7 +126,32 @@ def test_missing_file_rejected(tmp_path):
 def test_foreign_file_rejected(tmp_path):
     path = tmp_path / "junk.pt"
     path.write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a readable hash checkpoint"):
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    message = str(error.value)
+    assert message.startswith(f"{path} is not a PyTorch file, so it is not a hash checkpoint.")
+    assert "train-hash" in message
+    # The unpickler's detail comes last and is short, without torch's paragraphs about weights_only.
+    detail = message.rsplit(" (", 1)[1]
+    assert detail.startswith("UnpicklingError: ")
+    assert detail.endswith(")")
+    assert len(detail) <= 121
+    assert "weights_only" not in message
+    assert "不是 PyTorch 文件" in error.value.localized("zh")
+
+
+def test_empty_file_rejected(tmp_path):
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match=r"is not a PyTorch file.*\(EOFError\)$"):
+        load_checkpoint(path)
+
+
+def test_truncated_checkpoint_rejected(trained, tmp_path):
+    _, checkpoint, _ = trained
+    path = save_checkpoint(tmp_path / "whole.pt", checkpoint.metadata, checkpoint.tensors)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match="not a readable hash checkpoint: either the file is damaged"):
         load_checkpoint(path)
 
 
@@ -137,8 +162,10 @@ class _Unsafe:
 def test_pickled_object_rejected(tmp_path):
     path = tmp_path / "unsafe.pt"
     torch.save({"format": 1, "metadata": "{}", "tensors": {}, "payload": _Unsafe()}, path)
-    with pytest.raises(CheckpointError, match="not a readable hash checkpoint"):
+    with pytest.raises(CheckpointError, match="not a readable hash checkpoint") as error:
         load_checkpoint(path)
+    assert "Unsupported global" in str(error.value)
+    assert "weights_only" not in str(error.value)
 
 
 def test_inconsistent_bits_rejected(trained, tmp_path):

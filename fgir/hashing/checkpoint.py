@@ -26,7 +26,8 @@ from typing import Any
 import torch
 
 from fgir.backbones import Backbone
-from fgir.errors import FgirError
+from fgir.backbones.loader import is_torch_file, short_load_error
+from fgir.errors import FgirError, Message, msg
 from fgir.files import sha256_of
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,10 @@ class HashCheckpoint:
             f"{name}: {self.model} {self.bits}-bit, {feature}, {self.backbone} ({self.weights}){quality}"
         )
 
+    def display_name(self) -> Path | Message:
+        """Return the file path for messages, or "The checkpoint" when the checkpoint was not loaded from a file."""
+        return self.path if self.path else msg("hashing.unnamed_checkpoint")
+
 
 def resolve_checkpoint_dir(folder: str | Path | None = None) -> Path:
     """Pick the checkpoint folder: the argument, else ``$FGIR_CHECKPOINT_DIR``, else the repository's checkpoints/."""
@@ -122,7 +127,7 @@ def save_checkpoint(path: str | Path, metadata: dict[str, Any], tensors: dict[st
     except OSError as error:
         if staging is not None:
             staging.unlink(missing_ok=True)
-        raise CheckpointError(f"Could not write checkpoint {path} ({error}). Pass a writable --out path.") from error
+        raise CheckpointError(msg("hashing.checkpoint_write_failed", path=path, error=error)) from error
     logger.info("Wrote checkpoint %s", path)
     return path
 
@@ -132,31 +137,41 @@ def load_checkpoint(path: str | Path) -> HashCheckpoint:
     path = Path(path).expanduser()
     if not path.is_file():
         raise CheckpointError(
-            f"Hash checkpoint not found: {path}. Train one with '{TRAIN_COMMAND}' or pass an existing file "
-            f"(trained checkpoints are in {resolve_checkpoint_dir()})."
+            msg("hashing.checkpoint_not_found", path=path, command=TRAIN_COMMAND, folder=resolve_checkpoint_dir())
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as error:
+        raise CheckpointError(msg("hashing.checkpoint_read_failed", path=path, error=error)) from error
     except Exception as error:  # torch raises several types for a truncated or foreign file.
+        detail = short_load_error(error)
+        if is_torch_file(path):
+            raise CheckpointError(
+                msg("hashing.checkpoint_unreadable", path=path, command=TRAIN_COMMAND, detail=detail)
+            ) from error
         raise CheckpointError(
-            f"{path} is not a readable hash checkpoint ({type(error).__name__}: {error}). "
-            f"Train a new one with '{TRAIN_COMMAND}'."
+            msg("hashing.checkpoint_not_torch", path=path, command=TRAIN_COMMAND, detail=detail)
         ) from error
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(
-            f"{path} is not a format-{CHECKPOINT_FORMAT} hash checkpoint (found {found!r}). "
-            f"Train a new one with '{TRAIN_COMMAND}'."
+            msg(
+                "hashing.checkpoint_wrong_format",
+                path=path,
+                format=CHECKPOINT_FORMAT,
+                found=found,
+                command=TRAIN_COMMAND,
+            )
         )
     try:
         metadata = json.loads(payload["metadata"])
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(
-            f"{path} has no valid JSON metadata ({error}). Train a new one with '{TRAIN_COMMAND}'."
+            msg("hashing.checkpoint_bad_metadata", path=path, error=error, command=TRAIN_COMMAND)
         ) from error
     tensors = payload.get("tensors")
     if not isinstance(tensors, dict):
-        raise CheckpointError(f"{path} has no tensor dictionary. Train a new one with '{TRAIN_COMMAND}'.")
+        raise CheckpointError(msg("hashing.checkpoint_no_tensors", path=path, command=TRAIN_COMMAND))
     _check_payload(metadata, tensors, path)
     return HashCheckpoint(metadata, tensors, path, sha256_of(path))
 
@@ -165,41 +180,55 @@ def _check_payload(metadata: dict[str, Any], tensors: dict[str, torch.Tensor], p
     """Raise :class:`CheckpointError` unless the metadata and tensors are complete and consistent."""
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
-        raise CheckpointError(f"{path} lacks metadata {missing}. Train a new one with '{TRAIN_COMMAND}'.")
+        raise CheckpointError(
+            msg("hashing.checkpoint_missing_metadata", path=path, missing=", ".join(missing), command=TRAIN_COMMAND)
+        )
     if metadata["model"] not in MODELS:
-        raise CheckpointError(f"{path} has unknown model {metadata['model']!r}; expected one of {MODELS}.")
+        raise CheckpointError(
+            msg("hashing.checkpoint_unknown_model", path=path, model=metadata["model"], models=", ".join(MODELS))
+        )
     bits = int(metadata["bits"])
     if metadata["model"] == MODEL_NETWORK:
         required = {"centers": 2, "center_labels": 1}
         if not any(name.startswith("network.") for name in tensors):
-            raise CheckpointError(f"{path} has no network.* tensors. Train a new one with '{TRAIN_COMMAND}'.")
+            raise CheckpointError(msg("hashing.checkpoint_no_network", path=path, command=TRAIN_COMMAND))
     else:
         required = {"itq.mean": 1, "itq.projection": 2, "itq.rotation": 2}
     for name, ndim in required.items():
         tensor = tensors.get(name)
         if not isinstance(tensor, torch.Tensor) or tensor.ndim != ndim:
-            raise CheckpointError(f"{path}: tensor {name!r} is missing or not {ndim}-dimensional. Train a new one.")
+            raise CheckpointError(msg("hashing.checkpoint_bad_tensor", path=path, name=name, ndim=ndim))
     last_dim = tensors["centers"].shape[1] if metadata["model"] == MODEL_NETWORK else tensors["itq.rotation"].shape[1]
     if last_dim != bits:
-        raise CheckpointError(f"{path}: metadata sets {bits} bits but the tensors have {last_dim}. Train a new one.")
+        raise CheckpointError(msg("hashing.checkpoint_bits_mismatch", path=path, bits=bits, tensor_bits=last_dim))
 
 
 def check_backbone_match(checkpoint: HashCheckpoint, backbone: Backbone) -> None:
     """Raise :class:`CheckpointError` unless ``backbone`` has the id, weights and preprocessing of the training run."""
-    name = checkpoint.path or "The checkpoint"
     expected = (checkpoint.backbone, checkpoint.weights)
     actual = (backbone.id, backbone.weights_id)
     if expected != actual:
         raise CheckpointError(
-            f"{name} was trained on backbone {checkpoint.backbone} with weights {checkpoint.weights}, but the chosen "
-            f"backbone is {backbone.id} with weights {backbone.weights_id}. Pass --backbone {checkpoint.backbone} "
-            f"with the same weights, or train a checkpoint for {backbone.id} with "
-            f"'{TRAIN_COMMAND} --backbone {backbone.id}'."
+            msg(
+                "hashing.checkpoint_backbone_mismatch",
+                name=checkpoint.display_name(),
+                trained_backbone=checkpoint.backbone,
+                trained_weights=checkpoint.weights,
+                backbone=backbone.id,
+                weights=backbone.weights_id,
+                command=TRAIN_COMMAND,
+            )
         )
     if checkpoint.metadata["preprocessing"] != backbone.spec.preprocessing_id:
         raise CheckpointError(
-            f"{name} was trained with preprocessing {checkpoint.metadata['preprocessing']}, but {backbone.id} now uses "
-            f"{backbone.spec.preprocessing_id}. Retrain it with '{TRAIN_COMMAND} --backbone {backbone.id}'."
+            msg(
+                "hashing.checkpoint_preprocessing_mismatch",
+                name=checkpoint.display_name(),
+                trained_preprocessing=checkpoint.metadata["preprocessing"],
+                backbone=backbone.id,
+                preprocessing=backbone.spec.preprocessing_id,
+                command=TRAIN_COMMAND,
+            )
         )
 
 

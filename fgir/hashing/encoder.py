@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from fgir.hashing.checkpoint import MODEL_ITQ, MODEL_NETWORK, CheckpointError, HashCheckpoint
+from fgir.errors import msg
+from fgir.hashing.checkpoint import MODEL_ITQ, MODEL_NETWORK, TRAIN_COMMAND, CheckpointError, HashCheckpoint
 from fgir.hashing.codes import binarize
 from fgir.hashing.network import HashNetwork
 from fgir.hashing.regions import region_count
@@ -70,6 +71,11 @@ def build_network(checkpoint: HashCheckpoint) -> HashNetwork:
         network.load_state_dict(state, strict=True)
     except RuntimeError as error:
         raise CheckpointError(
-            f"{checkpoint.path}: the network tensors do not match its metadata ({error}). Train a new checkpoint."
+            msg(
+                "hashing.network_tensors_mismatch",
+                name=checkpoint.display_name(),
+                error=error,
+                command=TRAIN_COMMAND,
+            )
         ) from error
     return network.eval()

@@ -20,7 +20,7 @@ import torch
 
 from fgir.backbones import Backbone
 from fgir.cache import CacheKey, GalleryCache
-from fgir.errors import FgirError
+from fgir.errors import FgirError, msg
 from fgir.gallery import Gallery
 from fgir.hashing.regions import DEFAULT_LAYOUT, parse_region_layout, region_count, weighted_region_features
 from fgir.indexing import DEFAULT_BATCH_SIZE, ProgressCallback, compute_embeddings
@@ -83,7 +83,7 @@ def split_feature_rows(rows: np.ndarray, layout: str) -> tuple[np.ndarray, np.nd
     regions = region_count(layout)
     count, width = rows.shape
     if width % (1 + regions):
-        raise FgirError(f"Cached feature rows of width {width} do not fit layout {layout!r} with {regions} regions.")
+        raise FgirError(msg("hashing.feature_rows_layout", width=width, layout=layout, regions=regions))
     channels = width // (1 + regions)
     return rows[:, :channels], rows[:, channels:].reshape(count, regions, channels)
 
@@ -137,9 +137,7 @@ def load_or_compute_features(
     if embeddings.failed:
         logger.warning("%d images were skipped as unreadable, e.g. %s", len(embeddings.failed), embeddings.failed[0][0])
     if len(embeddings.descriptors) == 0:
-        raise FgirError(
-            f"No image of {gallery.image_root} could be read, so there is nothing to train on. Check the image files."
-        )
+        raise FgirError(msg("hashing.no_readable_images", root=gallery.image_root))
     crow, regions = split_feature_rows(embeddings.descriptors, source_layout)
     regions = regions[:, : region_count(layout)]
     labels = np.array([gallery.items[int(index)].label for index in embeddings.item_indices], dtype=np.int64)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fgir.errors import FgirError
+from fgir.errors import FgirError, msg
 
 DEFAULT_ITERATIONS = 50
 
@@ -64,10 +64,7 @@ def fit_itq(
     """Fit ITQ on descriptors [N, D]; returns the model and the quantization loss after each iteration."""
     count, dim = descriptors.shape
     if not 1 <= bits <= min(dim, count):
-        raise ItqError(
-            f"ITQ cannot learn {bits}-bit codes from {count} descriptors of dimension {dim}: it needs "
-            f"1 <= bits <= min(dimension, count) = {min(dim, count)}. Use fewer bits or more images."
-        )
+        raise ItqError(msg("hashing.itq_too_many_bits", bits=bits, count=count, dimension=dim, limit=min(dim, count)))
     data = descriptors.astype(np.float64)
     mean = data.mean(axis=0)
     projection = principal_directions(data - mean, bits)

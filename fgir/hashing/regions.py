@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from fgir.errors import FgirError
+from fgir.errors import FgirError, msg
 from fgir.pooling import l2_normalize
 from fgir.weighting import aggregation_map, crow_weighted_map
 
@@ -48,9 +48,7 @@ def parse_region_layout(layout: str) -> np.ndarray:
     """
     parts = [part.strip() for part in layout.split("+")]
     if not layout.strip() or any(not part for part in parts):
-        raise RegionLayoutError(
-            f"Invalid region layout {layout!r}. Use parts such as 'global', 'grid2x2', joined by '+'."
-        )
+        raise RegionLayoutError(msg("hashing.invalid_layout", layout=layout))
     boxes: list[tuple[float, float, float, float]] = []
     for part in parts:
         if part == "global":
@@ -58,14 +56,10 @@ def parse_region_layout(layout: str) -> np.ndarray:
             continue
         match = _GRID_PART.match(part)
         if match is None:
-            raise RegionLayoutError(
-                f"Invalid part {part!r} in region layout {layout!r}. Use 'global' or 'gridNxM', e.g. 'global+grid2x2'."
-            )
+            raise RegionLayoutError(msg("hashing.invalid_layout_part", part=part, layout=layout))
         columns, rows = int(match.group(1)), int(match.group(2))
         if not (1 <= columns <= MAX_GRID_SIDE and 1 <= rows <= MAX_GRID_SIDE):
-            raise RegionLayoutError(
-                f"Invalid grid {part!r} in region layout {layout!r}. Use 1 to {MAX_GRID_SIDE} cells per side."
-            )
+            raise RegionLayoutError(msg("hashing.invalid_grid", part=part, layout=layout, max_side=MAX_GRID_SIDE))
         for row in range(rows):
             for column in range(columns):
                 boxes.append((column / columns, row / rows, (column + 1) / columns, (row + 1) / rows))

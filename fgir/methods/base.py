@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from fgir.backbones import Backbone
-from fgir.errors import UnknownNameError
+from fgir.errors import UnknownNameError, msg
 
 
 @dataclass
@@ -104,5 +104,5 @@ def create_method(method_id: str, **options: Any) -> RetrievalMethod:
         cls = METHODS[method_id]
     except KeyError:
         known = ", ".join(sorted(METHODS))
-        raise UnknownNameError(f"Unknown method {method_id!r}. Choose one of: {known}.") from None
+        raise UnknownNameError(msg("retrieval.unknown_method", method_id=method_id, choices=known)) from None
     return cls(**options)

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from fgir.backbones import Backbone
+from fgir.errors import msg
 from fgir.hashing.checkpoint import (
     MODEL_ITQ,
     TRAIN_COMMAND,
@@ -53,8 +54,7 @@ class WeightedLocalRegionHashing(RetrievalMethod):
     def __init__(self, checkpoint: str | Path | None = None) -> None:
         if checkpoint is None:
             raise CheckpointError(
-                f"The wlrh method needs a trained hash checkpoint. Pass --checkpoint PATH, or train one with "
-                f"'{TRAIN_COMMAND}' (by default it writes to {resolve_checkpoint_dir()})."
+                msg("retrieval.wlrh_needs_checkpoint", command=TRAIN_COMMAND, folder=resolve_checkpoint_dir())
             )
         self.checkpoint = load_checkpoint(checkpoint)
         self.encoder = HashEncoder(self.checkpoint)
