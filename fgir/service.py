@@ -19,8 +19,9 @@ from fgir import views
 from fgir.backbones import Backbone, load_backbone
 from fgir.archive import extract_zip
 from fgir.cache import GalleryCache
-from fgir.errors import FgirError, GalleryError
+from fgir.errors import FgirError, GalleryError, msg
 from fgir.gallery import Gallery, GalleryItem, is_cub_root, open_gallery
+from fgir.hashing.checkpoint import TRAIN_COMMAND
 from fgir.imageio import load_image
 from fgir.methods import Explanation, create_method
 from fgir.pipeline import QueryResult, Retriever, explain_image, explain_match
@@ -42,7 +43,7 @@ class MethodComparison:
     method_id: str
     results: list[tuple[np.ndarray, str]]
     precision: float | None  # share of the shown results in the query's class, None when unknown
-    error: str | None = None
+    error: FgirError | None = None  # shown in the page's language
 
 
 @dataclass
@@ -166,15 +167,12 @@ class RetrievalService:
         if method_id != HASHING_METHOD:
             return create_method(method_id)
         if self.hash_checkpoint is None:
-            raise GalleryError(
-                "The wlrh method needs a hash checkpoint. Train one with 'python -m fgir train-hash' "
-                "and pick it under 'Hash checkpoint', or start the app with --checkpoint PATH."
-            )
+            raise GalleryError(msg("retrieval.app_needs_checkpoint", command=TRAIN_COMMAND))
         return create_method(method_id, checkpoint=self.hash_checkpoint)
 
     def retriever(self, method_id: str, backbone_id: str) -> Retriever:
         if self.gallery is None:
-            raise GalleryError("No gallery is loaded. Start the app with --gallery PATH, or load a folder or zip in the Gallery tab.")
+            raise GalleryError(msg("retrieval.no_gallery"))
         key = (method_id, backbone_id, str(self.hash_checkpoint) if method_id == HASHING_METHOD else "")
         with self._lock:
             if key not in self._retrievers:
@@ -247,7 +245,7 @@ class RetrievalService:
                 result = retriever.search(image, top_k, known.label if known else None)
             except FgirError as error:
                 logger.warning("Comparison of %s on %s failed: %s", method_id, image_path, error)
-                comparisons.append(MethodComparison(method_id, [], None, str(error)))
+                comparisons.append(MethodComparison(method_id, [], None, error))
                 continue
             precision = None
             if known is not None and result.matches:
@@ -268,11 +266,11 @@ class RetrievalService:
         ``result_path`` must be an image of the current gallery, because it comes from the browser.
         """
         if self.gallery is None:
-            raise GalleryError("No gallery is loaded, so there is no result to explain.")
+            raise GalleryError(msg("retrieval.no_gallery_to_explain"))
         resolved = Path(result_path).resolve()
         allowed = {self.gallery.path_of(item).resolve() for item in self.gallery.items}
         if resolved not in allowed:
-            raise GalleryError(f"{result_path} is not an image of the current gallery. Run the search again.")
+            raise GalleryError(msg("retrieval.not_a_gallery_image", path=result_path))
         query, result = load_image(query_path), load_image(resolved)
         query_map, result_map = explain_match(self.create_method(method_id), self.backbone(backbone_id), query, result)
         return (
@@ -308,7 +306,7 @@ class RetrievalService:
             hits = sum(1 for match in result.matches if match.correct)
             notes.append(("query_class_hits", {"class_name": known.class_name, "hits": hits, "total": len(result.matches)}))
         if not retriever.method.localizes:
-            notes.append(("no_localize", {"method": retriever.method.display_name}))
+            notes.append(("no_localize", {"method_id": retriever.method.id}))
         failed = retriever.embeddings.failed
         if failed:
             notes.append(("skipped_images", {"count": len(failed), "example": failed[0][0]}))

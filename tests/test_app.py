@@ -111,7 +111,7 @@ def test_compare_reports_failing_method_alone(photo_gallery: Path, tmp_path: Pat
     assert comparisons["gap"].error is None
     assert len(comparisons["gap"].results) == 5
     assert comparisons["wlrh"].results == []
-    assert "checkpoint" in comparisons["wlrh"].error
+    assert "checkpoint" in str(comparisons["wlrh"].error)
 
 
 def test_walkthrough_has_every_step(photo_gallery: Path, tmp_path: Path) -> None:
@@ -123,3 +123,77 @@ def test_walkthrough_has_every_step(photo_gallery: Path, tmp_path: Path) -> None
     keys = [step.key for step in steps]
     assert keys == ["step_input", "step_feature_map", "step_spatial", "step_channel", "step_mask", "step_descriptor", "step_neighbours"]
     assert all(step.image.dtype.name == "uint8" for step in steps)
+
+
+def _handler(demo, name: str):
+    return next(function.fn for function in demo.fns.values() if function.name == name)
+
+
+def _no_progress(*args: object, **kwargs: object) -> None:
+    pass
+
+
+def test_query_image_passes_file_unopened(tmp_path: Path) -> None:
+    from gradio.data_classes import ImageData
+
+    from fgir.ui.blocks import query_image_input
+
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("not pixels")
+    assert query_image_input().preprocess(ImageData(path=str(not_an_image))) == str(not_an_image)
+    assert query_image_input().preprocess(None) is None
+
+
+def test_bad_query_error_in_chinese(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    service = RetrievalService(cache_dir=tmp_path / "cache")
+    demo = build_demo(service)
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("not pixels")
+
+    outputs = _handler(demo, "on_explain")(str(not_an_image), "wmtl", "mobilenet_v2", "zh")
+
+    status = outputs[5]
+    assert status.startswith("**错误：**")
+    assert "不是图像文件" in status
+    assert "notes.jpg" in status
+
+
+def test_language_switch_translates_choices(tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    demo = build_demo(RetrievalService(cache_dir=tmp_path))
+
+    updates = _handler(demo, "on_language")("zh", "wmtl")
+
+    pairs = {tuple(pair) for update in updates for pair in (getattr(update, "choices", None) or [])}
+    assert ("MobileNetV2（离线 ImageNet 权重）", "mobilenet_v2") in pairs
+    assert ("加权图目标定位 (wmtl)", "wmtl") in pairs
+    assert ("全局平均池化（基线） (gap)", "gap") in pairs
+
+
+def test_progress_on_cache_hit_says_cached() -> None:
+    from fgir.ui.blocks import progress_callback
+
+    descriptions: list[str] = []
+    update = progress_callback(lambda progress, desc=None, **options: descriptions.append(desc), "en")
+
+    update(5, 5)
+
+    assert descriptions == ["Gallery index loaded from the cache"]
+
+
+def test_progress_while_indexing_says_indexing() -> None:
+    from fgir.ui.blocks import progress_callback
+
+    descriptions: list[str] = []
+    update = progress_callback(lambda progress, desc=None, **options: descriptions.append(desc), "zh")
+
+    update(2, 5)
+    update(3, 5)
+
+    assert descriptions[0] == "正在建立图库索引"
+    assert descriptions[1].startswith("正在建立图库索引：预计还需约")

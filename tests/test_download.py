@@ -476,3 +476,69 @@ def test_malicious_member_rejected_with_classes(serve, tmp_path: Path) -> None:
     assert not (tmp_path / "evil.txt").exists()
     assert not (tmp_path / "dest" / download.ROOT_NAME).exists()
     assert os.listdir(tmp_path / "dest") == [download.ARCHIVE_NAME]
+
+
+# --- the app's download button ----------------------------------------------------------------
+
+
+class _RecordedProgress:
+    """Stands in for gr.Progress and keeps every description the handler sent."""
+
+    def __init__(self) -> None:
+        self.descriptions: list[str] = []
+
+    def __call__(self, progress: object, desc: str | None = None, **options: object) -> None:
+        self.descriptions.append(desc or "")
+
+
+def _download_handler(tmp_path: Path):
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    service = RetrievalService(cache_dir=tmp_path / "cache")
+    demo = build_demo(service)
+    handler = next(function.fn for function in demo.fns.values() if function.name == "on_download")
+    return service, handler
+
+
+def test_app_download_button_loads_gallery(serve, tmp_path: Path) -> None:
+    payload = build_archive()
+    served = serve(payload)
+    service, on_download = _download_handler(tmp_path)
+    progress = _RecordedProgress()
+
+    summary, *_ = on_download(str(tmp_path / "data"), 1, served.url, md5_of(payload), "all", "zh", progress)
+
+    assert service.gallery is not None
+    assert {item.class_name for item in service.gallery.items} == {CLASS_NAMES[0]}
+    assert "已下载并加载" in summary
+    assert any(description.startswith("正在下载 CUB-200-2011") for description in progress.descriptions)
+    assert any(description.startswith("正在校验 MD5") for description in progress.descriptions)
+    assert any(description.startswith("正在解压") for description in progress.descriptions)
+
+    again, *_ = on_download(str(tmp_path / "data"), 1, served.url, md5_of(payload), "all", "en", progress)
+    assert "already in place" in again
+    assert served.ranges == [None]
+
+
+def test_app_download_checksum_failure_in_chinese(serve, tmp_path: Path) -> None:
+    payload = build_archive()
+    served = serve(payload)
+    service, on_download = _download_handler(tmp_path)
+
+    summary, *_ = on_download(str(tmp_path / "data"), 0, served.url, "0" * 32, "auto", "zh", _RecordedProgress())
+
+    assert service.gallery is None
+    assert "**错误：**" in summary
+    assert "没有解压任何内容" in summary
+    assert not (tmp_path / "data" / download.ROOT_NAME).exists()
+
+
+@pytest.mark.parametrize("classes", [-1, 2.5, 201])
+def test_app_download_rejects_class_count(tmp_path: Path, classes: float) -> None:
+    service, on_download = _download_handler(tmp_path)
+
+    summary, *_ = on_download(str(tmp_path / "data"), classes, "", "", "auto", "en", _RecordedProgress())
+
+    assert f"Invalid number of classes {classes}" in summary
+    assert not (tmp_path / "data").exists()

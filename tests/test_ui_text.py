@@ -31,7 +31,7 @@ def test_placeholders_match_across_languages(key: str) -> None:
 def test_chinese_strings_contain_chinese() -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
     # Keys whose Chinese text is only field terms and punctuation.
-    language_neutral = {"precision", "method_note"}
+    language_neutral = {"precision", "method_note", "backbone_name_resnet18", "backbone_name_resnet50", "backbone_name_vgg16", "download_progress_bytes"}
     untranslated = [key for key, value in TEXT["zh"].items() if not han.search(value) and key not in language_neutral]
     assert not untranslated, f"zh strings without Chinese characters: {untranslated}"
 
@@ -42,8 +42,29 @@ def test_blocks_use_only_known_keys() -> None:
     source = (Path(__file__).resolve().parent.parent / "fgir" / "ui" / "blocks.py").read_text(encoding="utf-8")
     used = set(re.findall(r'(?:\bt|translate\(language,)\s*\(?\s*"([a-z_]+)"', source))
     used |= set(re.findall(r'labels\.add\([^\n]*?"([a-z_]+)"(?:, "(?:value|placeholder|info)")?\)', source))
-    unknown = sorted(key for key in used if key not in TEXT["en"] and key not in ("value", "placeholder", "label", "info"))
+    unknown = sorted(key for key in used if key not in TEXT["en"] and key not in ("value", "placeholder", "label", "info", "choices"))
     assert not unknown, f"blocks.py uses unknown text keys: {unknown}"
+
+
+def test_every_method_and_backbone_named() -> None:
+    from fgir.backbones import BACKBONES
+    from fgir.methods import METHODS
+
+    for language in LANGUAGES:
+        for method_id in METHODS:
+            assert f"method_name_{method_id}" in TEXT[language], f"{language} lacks a name for method {method_id}"
+        for backbone_id in BACKBONES:
+            assert f"backbone_name_{backbone_id}" in TEXT[language], f"{language} lacks a name for backbone {backbone_id}"
+
+
+def test_method_names_keep_english_display_names() -> None:
+    from fgir.backbones import BACKBONES
+    from fgir.methods import METHODS
+
+    for method_id, cls in METHODS.items():
+        assert translate("en", f"method_name_{method_id}") == cls.display_name
+    for backbone_id, spec in BACKBONES.items():
+        assert translate("en", f"backbone_name_{backbone_id}") == spec.display_name
 
 
 def test_translate_formats_parameters() -> None:
@@ -61,3 +82,11 @@ def test_unknown_language_falls_back_to_english() -> None:
 )
 def test_language_from_header(header: str | None, expected: str) -> None:
     assert language_from_header(header) == expected
+
+
+def test_every_download_stage_has_text() -> None:
+    from fgir.download import STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_VERIFY
+
+    for language in LANGUAGES:
+        for stage in (STAGE_DOWNLOAD, STAGE_VERIFY, STAGE_EXTRACT):
+            assert f"download_stage_{stage}" in TEXT[language]

@@ -15,11 +15,13 @@ from typing import Callable
 import gradio as gr
 
 from fgir.backbones import BACKBONES
+from fgir.download import ROOT_NAME, STAGE_DOWNLOAD, STAGE_VERIFY, ProgressReport, archive_source, fetch_cub
 from fgir.errors import FgirError
+from fgir.gallery import is_cub_root
 from fgir.hashing.checkpoint import list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
-from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, translate
+from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, backbone_name, language_from_header, method_name, translate
 from fgir.walkthrough import render_handout
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,12 @@ RESULT_COLUMNS = 5
 COMPARE_COLUMNS = 5
 COMPARE_TOP_K = 5
 STEP_COUNT = 7
+DEFAULT_DOWNLOAD_FOLDER = "data"
+DEFAULT_DOWNLOAD_CLASSES = 10
+CUB_CLASS_COUNT = 200
+BYTES_PER_MIB = 1 << 20
+# Progress updates travel to the browser; one every quarter second keeps a 1 GB download smooth.
+PROGRESS_INTERVAL_S = 0.25
 STEP_HEIGHT = 260
 CLASSROOM_RESULT_COLUMNS = 3
 CLASSROOM_STEP_HEIGHT = 380
@@ -70,6 +78,9 @@ def progress_callback(progress: gr.Progress, language: str) -> Callable[[int, in
         if not first_done:
             first_done.append(done)
         described = done - first_done[0]
+        if first_done[0] == total:  # A cache hit: nothing is indexed in this run.
+            progress((done, total), desc=translate(language, "progress_cached"), unit="images")
+            return
         description = translate(language, "progress_indexing")
         if described > 0 and done < total:
             remaining = (time.perf_counter() - started) / described * (total - done)
@@ -81,14 +92,85 @@ def progress_callback(progress: gr.Progress, language: str) -> Callable[[int, in
 
 def method_note(method_id: str, language: str) -> str:
     cls = METHODS[method_id]
-    note = translate(language, "method_note", name=cls.display_name, method=method_id)
+    note = translate(language, "method_note", name=method_name(language, method_id), method=method_id)
     if cls.slow:
         note += translate(language, "method_slow")
     return note
 
 
-def error_text(language: str, message: str) -> str:
+def error_text(language: str, message: str | FgirError) -> str:
+    """Format an error for the status box; an FgirError is shown in ``language``."""
+    if isinstance(message, FgirError):
+        message = message.localized(language)
     return translate(language, "error", message=message)
+
+
+def method_choices(language: str, slow: bool = True) -> list[tuple[str, str]]:
+    """Return (label, id) pairs of the registered methods; ``slow=False`` leaves out the slow ones."""
+    return [
+        (f"{method_name(language, method_id)} ({method_id})", method_id)
+        for method_id, cls in sorted(METHODS.items())
+        if slow or not cls.slow
+    ]
+
+
+def backbone_choices(language: str) -> list[tuple[str, str]]:
+    return [(backbone_name(language, backbone_id), backbone_id) for backbone_id in BACKBONES]
+
+
+def download_progress(progress: gr.Progress, language: str) -> Callable[[str, int, int | None], None]:
+    """Forward download, MD5 and extraction progress to the page, at most every ``PROGRESS_INTERVAL_S``."""
+    last: dict[str, object] = {"time": 0.0, "stage": None}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        now = time.perf_counter()
+        finished = total is not None and done >= total
+        if now - last["time"] < PROGRESS_INTERVAL_S and not finished and stage == last["stage"]:
+            return
+        last.update(time=now, stage=stage)
+        stage_text = translate(language, f"download_stage_{stage}")
+        if stage in (STAGE_DOWNLOAD, STAGE_VERIFY) and total:
+            description = translate(
+                language, "download_progress_bytes", stage=stage_text, done=done / BYTES_PER_MIB, total=total / BYTES_PER_MIB
+            )
+            progress(done / total, desc=description)
+        else:
+            progress((done, total), desc=translate(language, "download_progress_count", stage=stage_text, done=done), unit="files")
+
+    return update
+
+
+def parse_class_count(value: float | str | None, language: str) -> int | None:
+    """Return the number of classes to keep, or None for all; raise ValueError with a translated message."""
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number.is_integer() or not 0 <= number <= CUB_CLASS_COUNT:
+        raise ValueError(translate(language, "invalid_class_count", value=value))
+    return int(number) or None
+
+
+def query_image_input(**options: object) -> gr.Image:
+    """Build an image input that hands an uploaded file to fgir's loader unopened.
+
+    ``gr.Image`` opens every upload with Pillow before a handler runs, so a damaged or non-image
+    file failed with Gradio's generic error. Here fgir's loader judges it, and the status box
+    names the file and the fix in the page's language.
+    """
+    image = gr.Image(type="filepath", **options)
+    opening_preprocess = image.preprocess
+
+    def preprocess(payload):  # noqa: ANN001, ANN202 (Gradio's signature)
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return opening_preprocess(payload)
+
+    # Replaced on the instance because Gradio writes a .pyi stub beside any module that subclasses a component.
+    image.preprocess = preprocess
+    return image
 
 
 def _status(views: QueryViews, language: str) -> str:
@@ -112,9 +194,10 @@ class _Labels:
     """Widgets whose label, value or placeholder depends on the language, with their text keys."""
 
     def __init__(self) -> None:
-        self.entries: list[tuple[gr.components.Component, str, str]] = []  # (widget, property, key)
+        self.entries: list[tuple[gr.components.Component, str, str | Callable[[str], object]]] = []  # (widget, property, key)
 
-    def add(self, widget, key: str, prop: str = "label"):
+    def add(self, widget, key: str | Callable[[str], object], prop: str = "label"):
+        """Register a translated property: a text key, or a function of the language (e.g. for choices)."""
         self.entries.append((widget, prop, key))
         return widget
 
@@ -124,9 +207,9 @@ class _Labels:
 
     def updates(self, language: str) -> list:
         """Build one update per widget, in ``widgets()`` order, that sets every translated property."""
-        properties: dict[int, dict[str, str]] = {}
+        properties: dict[int, dict[str, object]] = {}
         for widget, prop, key in self.entries:
-            properties.setdefault(id(widget), {})[prop] = translate(language, key)
+            properties.setdefault(id(widget), {})[prop] = key(language) if callable(key) else translate(language, key)
         return [type(widget)(**properties[id(widget)]) for widget in self.widgets()]
 
 
@@ -149,8 +232,6 @@ def build_demo(
     result_columns = CLASSROOM_RESULT_COLUMNS if classroom else RESULT_COLUMNS
     step_height = CLASSROOM_STEP_HEIGHT if classroom else STEP_HEIGHT
     initial_language = language or DEFAULT_LANGUAGE
-    method_choices = [(f"{cls.display_name} ({method_id})", method_id) for method_id, cls in sorted(METHODS.items())]
-    backbone_choices = [(spec.display_name, backbone_id) for backbone_id, spec in BACKBONES.items()]
     labels = _Labels()
 
     def t(key: str) -> str:
@@ -169,10 +250,12 @@ def build_demo(
             with gr.Tab(t("tab_search"), id="search") as search_tab:
                 with gr.Row():
                     with gr.Column(scale=1):
-                        query = labels.add(gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
-                        method = labels.add(gr.Dropdown(method_choices, value=default_method, label=t("method")), "method")
+                        query = labels.add(query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
+                        method = labels.add(gr.Dropdown(method_choices(initial_language), value=default_method, label=t("method")), "method")
+                        labels.add(method, method_choices, "choices")
                         method_info = gr.Markdown(method_note(default_method, initial_language))
-                        backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
+                        labels.add(backbone, backbone_choices, "choices")
                         summaries = list_checkpoints()
                         checkpoint_choices = [(summary.label, str(summary.path)) for summary in summaries]
                         if service.hash_checkpoint is None and summaries:
@@ -223,17 +306,19 @@ def build_demo(
                 with gr.Row():
                     with gr.Column(scale=1):
                         compare_query = labels.add(
-                            gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                            query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
                         )
                         compare_methods = labels.add(
                             gr.CheckboxGroup(
-                                [choice for choice in method_choices if not METHODS[choice[1]].slow],
+                                method_choices(initial_language, slow=False),
                                 value=[method_id for method_id in ("gap", "wmtl") if method_id in METHODS],
                                 label=t("methods"),
                             ),
                             "methods",
                         )
-                        compare_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        labels.add(compare_methods, lambda language: method_choices(language, slow=False), "choices")
+                        compare_backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
+                        labels.add(compare_backbone, backbone_choices, "choices")
                         compare_button = labels.add(gr.Button(t("compare"), variant="primary"), "compare", "value")
                         compare_examples = gr.Examples(
                             examples=_example_samples(service, classroom) or [[None]], inputs=[compare_query], label=t("examples")
@@ -254,9 +339,10 @@ def build_demo(
                 with gr.Row():
                     with gr.Column(scale=1):
                         steps_query = labels.add(
-                            gr.Image(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                            query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
                         )
-                        steps_backbone = labels.add(gr.Dropdown(backbone_choices, value=default_backbone, label=t("backbone")), "backbone")
+                        steps_backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
+                        labels.add(steps_backbone, backbone_choices, "choices")
                         steps_button = labels.add(gr.Button(t("run_steps"), variant="primary"), "run_steps", "value")
                         handout_button = labels.add(gr.Button(t("export_handout")), "export_handout", "value")
                         handout_files = labels.add(gr.File(label=t("handout_files"), file_count="multiple", interactive=False), "handout_files")
@@ -286,6 +372,19 @@ def build_demo(
                 load_button = labels.add(gr.Button(t("load_folder")), "load_folder", "value")
                 archive = labels.add(gr.File(label=t("upload_zip"), file_types=[".zip"], type="filepath"), "upload_zip")
                 index_button = labels.add(gr.Button(t("index_now")), "index_now", "value")
+                with gr.Accordion(t("download_accordion"), open=service.gallery is None) as download_accordion:
+                    labels.add(gr.Markdown(t("download_intro")), "download_intro", "value")
+                    with gr.Row():
+                        download_dest = labels.add(gr.Textbox(value=DEFAULT_DOWNLOAD_FOLDER, label=t("download_dest")), "download_dest")
+                        download_classes = labels.add(
+                            gr.Number(value=DEFAULT_DOWNLOAD_CLASSES, minimum=0, maximum=CUB_CLASS_COUNT, precision=0, label=t("download_classes")),
+                            "download_classes",
+                        )
+                    with gr.Row():
+                        download_url = labels.add(gr.Textbox(label=t("download_url")), "download_url")
+                        download_md5 = labels.add(gr.Textbox(label=t("download_md5")), "download_md5")
+                    download_button = labels.add(gr.Button(t("download_button")), "download_button", "value")
+                labels.add(download_accordion, "download_accordion")
             labels.add(gallery_tab, "tab_gallery")
 
         # --- handlers -----------------------------------------------------------------------
@@ -297,7 +396,7 @@ def build_demo(
                 return _outputs(views, language)
             except FgirError as error:
                 logger.warning("Search failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
-                return _empty_outputs(error_text(language, str(error)))
+                return _empty_outputs(error_text(language, error))
             except Exception as error:  # The UI must stay up; the traceback goes to the log.
                 logger.exception("Unexpected error while searching %s", image)
                 return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
@@ -309,7 +408,7 @@ def build_demo(
                 return _outputs(service.explain(image, method_id, backbone_id), language)
             except FgirError as error:
                 logger.warning("Explanation failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
-                return _empty_outputs(error_text(language, str(error)))
+                return _empty_outputs(error_text(language, error))
             except Exception as error:
                 logger.exception("Unexpected error while explaining %s", image)
                 return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
@@ -331,7 +430,7 @@ def build_demo(
                 query_map, result_map = service.explain_match(image, entry["image_path"], method_id, backbone_id)
             except FgirError as error:
                 logger.warning("Match explanation failed for %s: %s", entry.get("image_path"), error)
-                return None, None, error_text(language, str(error))
+                return None, None, error_text(language, error)
             caption = translate(language, "match_caption", rank=entry["rank"], class_name=entry["class_name"], score=entry["score"])
             return query_map, result_map, caption
 
@@ -346,14 +445,14 @@ def build_demo(
                     message = ""
                 except FgirError as error:
                     logger.warning("Comparison failed for %s: %s", image, error)
-                    message = error_text(language, str(error))
+                    message = error_text(language, error)
             updates: list = [message]
             for method_id, _, _, _ in compare_rows:
                 comparison = comparisons.get(method_id)
                 if comparison is None:
                     updates += [gr.Column(visible=False), "", []]
                     continue
-                heading = f"**{METHODS[method_id].display_name}** (`{method_id}`)"
+                heading = f"**{method_name(language, method_id)}** (`{method_id}`)"
                 if comparison.precision is not None:
                     heading += " · " + translate(language, "precision", k=len(comparison.results), value=comparison.precision)
                 if comparison.error:
@@ -363,7 +462,8 @@ def build_demo(
 
         def refreshed_gallery(language: str, message: str | None = None) -> tuple:
             samples = _example_samples(service)
-            text = message or gallery_summary(service, language)
+            # An error or notice goes below the summary, so the loaded gallery stays in view.
+            text = gallery_summary(service, language) + (f"\n\n{message}" if message else "")
             return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples), gr.Dataset(samples=samples)
 
         def on_load_folder(path: str, split_choice: str, class_range: str, language: str) -> tuple:
@@ -371,7 +471,7 @@ def build_demo(
                 service.set_gallery(Path((path or "").strip()), None if split_choice == "auto" else split_choice, class_range or None)
             except FgirError as error:
                 logger.warning("Loading gallery %r failed: %s", path, error)
-                return refreshed_gallery(language, error_text(language, str(error)))
+                return refreshed_gallery(language, error_text(language, error))
             return refreshed_gallery(language)
 
         def on_upload_zip(file: str | None, language: str) -> tuple:
@@ -381,15 +481,38 @@ def build_demo(
                 service.set_gallery_from_zip(file)
             except FgirError as error:
                 logger.warning("Loading uploaded gallery %s failed: %s", file, error)
-                return refreshed_gallery(language, error_text(language, str(error)))
+                return refreshed_gallery(language, error_text(language, error))
             return refreshed_gallery(language)
+
+        def on_download(
+            destination: str, class_count, url: str, md5: str, split_choice: str, language: str, progress=gr.Progress()
+        ) -> tuple:
+            try:
+                classes = parse_class_count(class_count, language)
+            except ValueError as error:
+                return refreshed_gallery(language, error_text(language, str(error)))
+            folder = Path((destination or DEFAULT_DOWNLOAD_FOLDER).strip()).expanduser()
+            root = folder.resolve() / ROOT_NAME
+            try:
+                source = archive_source((url or "").strip() or None, (md5 or "").strip() or None)
+                if is_cub_root(root):
+                    notice = translate(language, "download_reused", root=root)
+                else:
+                    report = ProgressReport(show_bars=False, callback=download_progress(progress, language))
+                    root = fetch_cub(folder, source, classes, progress=report)
+                    notice = translate(language, "download_done", root=root)
+                service.set_gallery(root, None if split_choice == "auto" else split_choice, None)
+            except FgirError as error:
+                logger.warning("Downloading CUB-200-2011 into %s failed: %s", folder, error)
+                return refreshed_gallery(language, error_text(language, error))
+            return refreshed_gallery(language, notice)
 
         def on_index(method_id: str, backbone_id: str, language: str, progress=gr.Progress()) -> str:
             try:
                 retriever = service.prepare(method_id, backbone_id, progress_callback(progress, language))
             except FgirError as error:
                 logger.warning("Indexing with %s/%s failed: %s", method_id, backbone_id, error)
-                return error_text(language, str(error))
+                return error_text(language, error)
             count = len(retriever.embeddings.descriptors)
             indexed = translate(language, "indexed", count=count, method=method_id, backbone=backbone_id)
             return f"{gallery_summary(service, language)}\n\n{indexed}"
@@ -403,7 +526,7 @@ def build_demo(
                 steps = service.walkthrough(image, backbone_id)
             except FgirError as error:
                 logger.warning("Walkthrough failed for %s: %s", image, error)
-                return [error_text(language, str(error)), []] + [update for _ in step_views for update in (gr.Row(visible=False), None, "")]
+                return [error_text(language, error), []] + [update for _ in step_views for update in (gr.Row(visible=False), None, "")]
             updates: list = ["", steps]
             for index, (_, _, _) in enumerate(step_views):
                 if index < len(steps):
@@ -454,6 +577,12 @@ def build_demo(
         load_button.click(on_load_folder, [folder, split, classes, language_choice], [summary, *example_datasets], **private)
         archive.upload(on_upload_zip, [archive, language_choice], [summary, *example_datasets], **private)
         index_button.click(on_index, [method, backbone, language_choice], [summary], **private)
+        download_button.click(
+            on_download,
+            [download_dest, download_classes, download_url, download_md5, split, language_choice],
+            [summary, *example_datasets],
+            **private,
+        )
         language_choice.change(
             on_language, [language_choice, method], labels.widgets() + [summary, method_info], **private
         )

@@ -68,7 +68,7 @@ TEXT: dict[str, dict[str, str]] = {
         "need_query_and_methods": "Upload a query image and pick at least one method.",
         "error": "**Error:** {message}",
         "query_class_hits": "Query class: {class_name}; {hits} of {total} results share it.",
-        "no_localize": "{method} does not localize, so no predicted boxes are drawn.",
+        "no_localize": "`{method_id}` does not localize, so no predicted boxes are drawn.",
         "skipped_images": "{count} unreadable gallery images were skipped, e.g. {example}.",
         "timing": "Timing: {timing}.",
         "random_weights": "RANDOM WEIGHTS (development only, results are meaningless)",
@@ -78,6 +78,7 @@ TEXT: dict[str, dict[str, str]] = {
             "than with `wmtl`; the progress bar estimates the time left from the images done so far."
         ),
         "progress_indexing": "Indexing gallery",
+        "progress_cached": "Gallery index loaded from the cache",
         "progress_eta": "Indexing gallery: about {seconds:.0f} s left",
         "tab_steps": "Step by step",
         "steps_intro": "Walk through the wmtl pipeline for one query: input → feature map → spatial weights → channel weights → mask and box → descriptor → nearest neighbours.",
@@ -102,6 +103,40 @@ TEXT: dict[str, dict[str, str]] = {
         "hash_checkpoint": "Hash checkpoint (wlrh)",
         "hash_checkpoint_info": "Trained with python -m fgir train-hash; files in checkpoints/.",
         "code_bits": "Query code ({bits} bits): `{code}`. Captions give each result's Hamming distance d_H; local regions are drawn in blue.",
+        "download_accordion": "Download CUB-200-2011",
+        "download_intro": (
+            "Fetch CUB-200-2011 (1.1 GB) from its official source, check its size and MD5, extract it and load it "
+            "as the gallery. An interrupted download resumes when you press the button again. Keeping only the "
+            "first classes makes a light demo gallery."
+        ),
+        "download_dest": "Destination folder",
+        "download_classes": "Classes to keep (--classes; 0 = all 200)",
+        "download_url": "Mirror URL (--url, optional)",
+        "download_md5": "Mirror MD5 (--md5, needed with a mirror URL)",
+        "download_button": "Download and load",
+        "download_stage_download": "Downloading CUB-200-2011",
+        "download_stage_verify": "Verifying MD5",
+        "download_stage_extract": "Extracting",
+        "download_progress_bytes": "{stage}: {done:.0f} of {total:.0f} MiB",
+        "download_progress_count": "{stage}: {done:,} files",
+        "download_reused": "{root} is already in place, so it was loaded without downloading.",
+        "download_done": "Downloaded and loaded {root}.",
+        "invalid_class_count": "Invalid number of classes {value}. Enter 0 for all classes or a whole number from 1 to 200.",
+        "method_name_crow": "CroW (cross-dimensional weighting)",
+        "method_name_gap": "Global average pooling (baseline)",
+        "method_name_gem": "GeM (generalized mean, p = 3)",
+        "method_name_kpga": "Convolution-kernel gradient aggregation",
+        "method_name_mac": "MAC (global max pooling)",
+        "method_name_rmac": "R-MAC (regional max pooling, L = 3)",
+        "method_name_scda": "SCDA (selective aggregation, last map)",
+        "method_name_scda_flip": "SCDA_flip+ (two layers, image and mirror)",
+        "method_name_spoc": "SPoC (sum pooling, Gaussian centre prior)",
+        "method_name_wlrh": "Weighted local region hashing (supervised)",
+        "method_name_wmtl": "Weighted-map target localization",
+        "backbone_name_mobilenet_v2": "MobileNetV2 (offline ImageNet weights)",
+        "backbone_name_resnet18": "ResNet-18",
+        "backbone_name_resnet50": "ResNet-50",
+        "backbone_name_vgg16": "VGG-16",
     },
     "zh": {
         "title": "fgir · 细粒度图像检索",
@@ -158,13 +193,14 @@ TEXT: dict[str, dict[str, str]] = {
         "need_query_and_methods": "请上传查询图像，并至少选择一种方法。",
         "error": "**错误：** {message}",
         "query_class_hits": "查询类别：{class_name}；{total} 个结果中有 {hits} 个属于该类别。",
-        "no_localize": "{method} 不做目标定位，因此不绘制预测框。",
+        "no_localize": "`{method_id}` 不做目标定位，因此不绘制预测框。",
         "skipped_images": "跳过了 {count} 张无法读取的图库图像，例如 {example}。",
         "timing": "耗时：{timing}。",
         "random_weights": "随机权重（仅供开发使用，结果没有意义）",
         "method_note": "**{name}**（`{method}`）。",
         "method_slow": "该方法需要对每张图像做一次反向传播，因此建立图库索引的时间是 `wmtl` 的数倍；进度条会根据已完成的图像估计剩余时间。",
         "progress_indexing": "正在建立图库索引",
+        "progress_cached": "已从缓存加载图库索引",
         "progress_eta": "正在建立图库索引：预计还需约 {seconds:.0f} 秒",
         "tab_steps": "分步演示",
         "steps_intro": "逐步演示 wmtl 流程：输入 → 特征图 → 空间权重 → 通道权重 → 掩码与目标框 → 描述子 → 最近邻。",
@@ -189,6 +225,39 @@ TEXT: dict[str, dict[str, str]] = {
         "hash_checkpoint": "哈希模型检查点（wlrh）",
         "hash_checkpoint_info": "由 python -m fgir train-hash 训练；文件位于 checkpoints/。",
         "code_bits": "查询图像的哈希码（{bits} 位）：`{code}`。结果标题给出各结果的汉明距离 d_H；局部区域以蓝色框显示。",
+        "download_accordion": "下载 CUB-200-2011",
+        "download_intro": (
+            "从官方来源下载 CUB-200-2011（1.1 GB），校验大小和 MD5 后解压，并作为图库加载。下载中断后再次点击按钮即可断点续传。"
+            "只保留前若干个类别可以得到一个轻量的演示图库。"
+        ),
+        "download_dest": "目标文件夹",
+        "download_classes": "保留的类别数（--classes；0 = 全部 200 类）",
+        "download_url": "镜像 URL（--url，可选）",
+        "download_md5": "镜像 MD5（--md5，使用镜像 URL 时必填）",
+        "download_button": "下载并加载",
+        "download_stage_download": "正在下载 CUB-200-2011",
+        "download_stage_verify": "正在校验 MD5",
+        "download_stage_extract": "正在解压",
+        "download_progress_bytes": "{stage}：{done:.0f} / {total:.0f} MiB",
+        "download_progress_count": "{stage}：{done:,} 个文件",
+        "download_reused": "{root} 已存在，因此未重新下载，直接加载。",
+        "download_done": "已下载并加载 {root}。",
+        "invalid_class_count": "类别数 {value} 无效。请输入 0（全部类别）或 1 到 200 之间的整数。",
+        "method_name_crow": "CroW（跨维度加权）",
+        "method_name_gap": "全局平均池化（基线）",
+        "method_name_gem": "GeM（广义均值池化，p = 3）",
+        "method_name_kpga": "卷积核梯度聚合",
+        "method_name_mac": "MAC（全局最大池化）",
+        "method_name_rmac": "R-MAC（区域最大池化，L = 3）",
+        "method_name_scda": "SCDA（选择性聚合，最后一层特征图）",
+        "method_name_scda_flip": "SCDA_flip+（两层特征图，原图与镜像）",
+        "method_name_spoc": "SPoC（求和池化，高斯中心先验）",
+        "method_name_wlrh": "加权局部区域哈希（有监督）",
+        "method_name_wmtl": "加权图目标定位",
+        "backbone_name_mobilenet_v2": "MobileNetV2（离线 ImageNet 权重）",
+        "backbone_name_resnet18": "ResNet-18",
+        "backbone_name_resnet50": "ResNet-50",
+        "backbone_name_vgg16": "VGG-16",
     },
 }
 
@@ -198,6 +267,16 @@ def translate(language: str, key: str, **params: object) -> str:
     table = TEXT.get(language, TEXT[DEFAULT_LANGUAGE])
     template = table.get(key, TEXT[DEFAULT_LANGUAGE][key])
     return template.format(**params) if params else template
+
+
+def method_name(language: str, method_id: str) -> str:
+    """Return the display name of a registered method in ``language``."""
+    return translate(language, f"method_name_{method_id}")
+
+
+def backbone_name(language: str, backbone_id: str) -> str:
+    """Return the display name of a registered backbone in ``language``."""
+    return translate(language, f"backbone_name_{backbone_id}")
 
 
 def language_from_header(accept_language: str | None) -> str:
