@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,13 +232,26 @@ def _open_cub(root: Path, split: str, class_range: tuple[int, int] | None) -> Ga
         items.append(GalleryItem(relpath, label, class_names.get(label, f"class {label}"), box))
 
     if problems:
-        logger.warning("CUB root %s: excluded %d inconsistent images, e.g. %s", root, len(problems), "; ".join(problems[:3]))
+        _warn_once("CUB root %s: excluded %d inconsistent images, e.g. %s", root, len(problems), "; ".join(problems[:3]))
     if box_problems:
-        logger.warning("CUB root %s: ignored %d unusable boxes, e.g. %s", root, len(box_problems), "; ".join(box_problems[:3]))
+        _warn_once("CUB root %s: ignored %d unusable boxes, e.g. %s", root, len(box_problems), "; ".join(box_problems[:3]))
     orphans = sorted((set(labels) | set(is_train) | set(boxes)) - set(images))
     if orphans:
-        logger.warning("CUB root %s: %d ids in the metadata files are not in images.txt, e.g. %s", root, len(orphans), orphans[:5])
+        _warn_once("CUB root %s: %d ids in the metadata files are not in images.txt, e.g. %s", root, len(orphans), orphans[:5])
     return Gallery(root / "images", items, "cub", split, class_range, excluded=problems, box_problems=box_problems)
+
+
+_warned: set[tuple[object, ...]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(template: str, *args: object) -> None:
+    """Log a metadata warning once per process; the app opens one root for several splits."""
+    key = (template, *map(str, args))
+    with _warned_lock:
+        repeated = key in _warned
+        _warned.add(key)
+    logger.log(logging.DEBUG if repeated else logging.WARNING, template, *args)
 
 
 def _check_class_range(class_range: tuple[int, int] | None, known_ids: set[int], source: Path | Message) -> None:

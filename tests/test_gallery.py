@@ -151,6 +151,18 @@ def test_cub_missing_image_excluded(synthetic_cub: Path, caplog: pytest.LogCaptu
     assert GAMMA_20 in caplog.text
 
 
+def test_cub_problem_warned_once(synthetic_cub: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (synthetic_cub / "images" / GAMMA_20).unlink()
+
+    with caplog.at_level(logging.WARNING, logger="fgir.gallery"):
+        first = open_gallery(synthetic_cub, split="all")
+        second = open_gallery(synthetic_cub, split="all")
+
+    warnings = [record for record in caplog.records if GAMMA_20 in record.getMessage()]
+    assert len(warnings) == 1
+    assert first.excluded == second.excluded
+
+
 def test_cub_unlabelled_id_excluded(synthetic_cub: Path, caplog: pytest.LogCaptureFixture) -> None:
     with (synthetic_cub / "images.txt").open("a") as handle:
         handle.write("40 001.Alpha_bird/Alpha_bird_0040.jpg\n")
