@@ -136,12 +136,13 @@ def _no_progress(*args: object, **kwargs: object) -> None:
 def test_query_image_passes_file_unopened(tmp_path: Path) -> None:
     from gradio.data_classes import ImageData
 
-    from fgir.ui.blocks import query_image_input
+    from fgir.ui.components import QueryImage
 
     not_an_image = tmp_path / "notes.jpg"
     not_an_image.write_text("not pixels")
-    assert query_image_input().preprocess(ImageData(path=str(not_an_image))) == str(not_an_image)
-    assert query_image_input().preprocess(None) is None
+    assert QueryImage(type="filepath").preprocess(ImageData(path=str(not_an_image))) == str(not_an_image)
+    assert QueryImage(type="filepath").preprocess(None) is None
+    assert QueryImage(type="filepath").get_block_name() == "image"
 
 
 def test_bad_query_error_in_chinese(photo_gallery: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from fgir.gallery import is_cub_root
 from fgir.hashing.checkpoint import list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
+from fgir.ui.components import QueryImage
 from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, backbone_name, language_from_header, method_name, translate
 from fgir.walkthrough import render_handout
 
@@ -153,26 +154,6 @@ def parse_class_count(value: float | str | None, language: str) -> int | None:
     return int(number) or None
 
 
-def query_image_input(**options: object) -> gr.Image:
-    """Build an image input that hands an uploaded file to fgir's loader unopened.
-
-    ``gr.Image`` opens every upload with Pillow before a handler runs, so a damaged or non-image
-    file failed with Gradio's generic error. Here fgir's loader judges it, and the status box
-    names the file and the fix in the page's language.
-    """
-    image = gr.Image(type="filepath", **options)
-    opening_preprocess = image.preprocess
-
-    def preprocess(payload):  # noqa: ANN001, ANN202 (Gradio's signature)
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return str(payload.path)
-        return opening_preprocess(payload)
-
-    # Replaced on the instance because Gradio writes a .pyi stub beside any module that subclasses a component.
-    image.preprocess = preprocess
-    return image
-
-
 def _status(views: QueryViews, language: str) -> str:
     return "\n\n".join(translate(language, key, **params) for key, params in views.notes)
 
@@ -250,7 +231,7 @@ def build_demo(
             with gr.Tab(t("tab_search"), id="search") as search_tab:
                 with gr.Row():
                     with gr.Column(scale=1):
-                        query = labels.add(query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
+                        query = labels.add(QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
                         method = labels.add(gr.Dropdown(method_choices(initial_language), value=default_method, label=t("method")), "method")
                         labels.add(method, method_choices, "choices")
                         method_info = gr.Markdown(method_note(default_method, initial_language))
@@ -306,7 +287,7 @@ def build_demo(
                 with gr.Row():
                     with gr.Column(scale=1):
                         compare_query = labels.add(
-                            query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                            QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
                         )
                         compare_methods = labels.add(
                             gr.CheckboxGroup(
@@ -339,7 +320,7 @@ def build_demo(
                 with gr.Row():
                     with gr.Column(scale=1):
                         steps_query = labels.add(
-                            query_image_input(label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
+                            QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
                         )
                         steps_backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
                         labels.add(steps_backbone, backbone_choices, "choices")
