@@ -82,16 +82,19 @@ def thumbnail(image: np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def channel_weights_plot(weights: np.ndarray, title: str = "CroW channel weights") -> np.ndarray:
-    """Plot channel weights sorted in descending order and mark the strongest channel indices."""
+def channel_weights_plot(weights: np.ndarray) -> np.ndarray:
+    """Plot channel weights sorted in descending order and mark the strongest channel indices.
+
+    The plot carries only notation (c, w_c), so it reads the same in every UI language; the
+    widget or handout around it names it.
+    """
     order = np.argsort(-weights, kind="stable")
     figure, axis = plt.subplots(figsize=(5.0, 3.0), dpi=_PLOT_DPI)
     axis.plot(np.arange(len(weights)), weights[order], color="tab:blue", linewidth=1.2)
-    axis.set_xlabel("channels, sorted by weight")
+    axis.set_xlabel("c (sorted by w_c)")
     axis.set_ylabel("w_c = log(Σ Q / Q_c)")
-    axis.set_title(title)
     top = ", ".join(str(int(index)) for index in order[:_TOP_CHANNELS_MARKED])
-    axis.text(0.98, 0.95, f"top channels: {top}", transform=axis.transAxes, ha="right", va="top", fontsize=7)
+    axis.text(0.98, 0.95, f"top c: {top}", transform=axis.transAxes, ha="right", va="top", fontsize=7)
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure_to_array(figure)

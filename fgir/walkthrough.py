@@ -59,9 +59,10 @@ def _mask_picture(image: np.ndarray, raw_mask: np.ndarray, kept: np.ndarray, box
 def _descriptor_plot(descriptor: np.ndarray) -> np.ndarray:
     figure, axis = plt.subplots(figsize=_PLOT_SIZE, dpi=_PLOT_DPI)
     axis.plot(descriptor, linewidth=0.6, color="tab:green")
-    axis.set_xlabel("dimension")
-    axis.set_ylabel("value")
-    axis.set_title(f"descriptor ({descriptor.size}-d, L2 = {np.linalg.norm(descriptor):.2f})")
+    # Notation only, so the plot reads the same in every UI language.
+    axis.set_xlabel("d")
+    axis.set_ylabel("x_d")
+    axis.set_title(f"x ∈ R^{descriptor.size}, ‖x‖₂ = {np.linalg.norm(descriptor):.2f}")
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return views.figure_to_array(figure)

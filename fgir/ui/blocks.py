@@ -272,7 +272,7 @@ def build_demo(
                     channel_view = labels.add(gr.Image(label=t("channel_view"), interactive=False), "channel_view")
                     saliency_view = labels.add(gr.Image(label=t("saliency_view"), interactive=False), "saliency_view")
                 with gr.Accordion(t("match_accordion"), open=True) as match_accordion:
-                    match_caption = gr.Markdown(t("match_hint"))
+                    match_caption = labels.add(gr.Markdown(t("match_hint")), "match_hint", "value")
                     with gr.Row():
                         match_query_view = labels.add(gr.Image(label=t("match_query"), interactive=False), "match_query")
                         match_result_view = labels.add(gr.Image(label=t("match_result"), interactive=False), "match_result")
@@ -568,6 +568,17 @@ def build_demo(
             on_language, [language_choice, method], labels.widgets() + [summary, method_info], **private
         )
         demo.load(on_page_load, None, [language_choice], **private)
+        # Gradio's example click re-sends the input's constructor props, English label included,
+        # so the label is translated again right after it.
+        for example_set, query_input in ((examples, query), (compare_examples, compare_query), (steps_examples, steps_query)):
+            example_set.load_input_event.then(
+                lambda language: QueryImage(label=translate(language, "query_image")),
+                [language_choice],
+                [query_input],
+                queue=False,
+                show_progress="hidden",
+                **private,
+            )
         if index_on_load and service.gallery is not None:
 
             def on_open_index(language: str, progress=gr.Progress()) -> str:
