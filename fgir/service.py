@@ -310,8 +310,8 @@ class RetrievalService:
         failed = retriever.embeddings.failed
         if failed:
             notes.append(("skipped_images", {"count": len(failed), "example": failed[0][0]}))
-        timing = ", ".join(f"{stage} {seconds * 1000:.0f} ms" for stage, seconds in result.timings.items())
-        notes.append(("timing", {"timing": timing}))
+        describe_s = sum(seconds for stage, seconds in result.timings.items() if stage.startswith("describe"))
+        notes.append(("timing", {"describe_ms": describe_s * 1000, "search_ms": result.timings.get("search", 0.0) * 1000}))
         return notes
 
 

@@ -198,3 +198,19 @@ def test_progress_while_indexing_says_indexing() -> None:
 
     assert descriptions[0] == "正在建立图库索引"
     assert descriptions[1].startswith("正在建立图库索引：预计还需约")
+
+
+def test_search_notes_render_in_both_languages(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+    from fgir.ui.text import translate
+
+    service = RetrievalService(cache_dir=tmp_path)
+    service.set_gallery(photo_gallery)
+    views = service.search(photo_gallery / "chelsea" / "crop.jpg", "gap", "mobilenet_v2", 3)
+
+    keys = [key for key, _ in views.notes]
+    assert "timing" in keys
+    assert "no_localize" in keys
+    for key, params in views.notes:
+        assert translate("en", key, **params)
+        assert translate("zh", key, **params)

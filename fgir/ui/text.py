@@ -70,7 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
         "query_class_hits": "Query class: {class_name}; {hits} of {total} results share it.",
         "no_localize": "`{method_id}` does not localize, so no predicted boxes are drawn.",
         "skipped_images": "{count} unreadable gallery images were skipped, e.g. {example}.",
-        "timing": "Timing: {timing}.",
+        "timing": "Timing: descriptor and maps {describe_ms:.0f} ms, search {search_ms:.0f} ms.",
         "random_weights": "RANDOM WEIGHTS (development only, results are meaningless)",
         "method_note": "**{name}** (`{method}`).",
         "method_slow": (
@@ -195,7 +195,7 @@ TEXT: dict[str, dict[str, str]] = {
         "query_class_hits": "查询类别：{class_name}；{total} 个结果中有 {hits} 个属于该类别。",
         "no_localize": "`{method_id}` 不做目标定位，因此不绘制预测框。",
         "skipped_images": "跳过了 {count} 张无法读取的图库图像，例如 {example}。",
-        "timing": "耗时：{timing}。",
+        "timing": "耗时：描述子与各种图 {describe_ms:.0f} ms，检索 {search_ms:.0f} ms。",
         "random_weights": "随机权重（仅供开发使用，结果没有意义）",
         "method_note": "**{name}**（`{method}`）。",
         "method_slow": "该方法需要对每张图像做一次反向传播，因此建立图库索引的时间是 `wmtl` 的数倍；进度条会根据已完成的图像估计剩余时间。",
