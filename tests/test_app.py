@@ -214,3 +214,24 @@ def test_search_notes_render_in_both_languages(photo_gallery: Path, tmp_path: Pa
     for key, params in views.notes:
         assert translate("en", key, **params)
         assert translate("zh", key, **params)
+
+
+def test_open_index_follows_browser_language(photo_gallery: Path, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    service = RetrievalService(cache_dir=tmp_path)
+    service.set_gallery(photo_gallery)
+    demo = build_demo(service, index_on_load=True)
+    descriptions: list[str] = []
+
+    summary = _handler(demo, "on_open_index")(
+        SimpleNamespace(headers={"accept-language": "zh-CN,zh;q=0.9"}),
+        lambda progress, desc=None, **options: descriptions.append(desc),
+    )
+
+    assert descriptions
+    assert all(description.startswith("正在建立图库索引") for description in descriptions)
+    assert "已用 `wmtl` 和 `mobilenet_v2` 为 9 张图像建立索引。" in summary

@@ -581,10 +581,12 @@ def build_demo(
             )
         if index_on_load and service.gallery is not None:
 
-            def on_open_index(language: str, progress=gr.Progress()) -> str:
-                return on_index(default_method, default_backbone, language, progress)
+            # The language comes from the request, because this runs alongside on_page_load,
+            # before the language radio holds the browser's language.
+            def on_open_index(request: gr.Request, progress=gr.Progress()) -> str:
+                return on_index(default_method, default_backbone, on_page_load(request), progress)
 
-            demo.load(on_open_index, [language_choice], [summary], **private)
+            demo.load(on_open_index, None, [summary], **private)
 
         # A JSON-only endpoint for scripts: gradio_client's Client.predict(..., api_name="/search").
         # The image arrives as a plain file so that fgir's loader, not gr.Image, judges it and
