@@ -12,11 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-from fgir.backbones import BACKBONES
+from fgir.backbones import BACKBONES, load_backbone
 from fgir.cache import CACHE_DIR_ENV
 from fgir.commands.common import prepare_with_progress
 from fgir.errors import FgirError
 from fgir.gallery import SPLITS
+from fgir.hashing.checkpoint import load_checkpoint
 from fgir.indexing import DEFAULT_BATCH_SIZE
 from fgir.methods import METHODS
 from fgir.service import RetrievalService
@@ -101,11 +102,23 @@ def open_service(args: argparse.Namespace) -> RetrievalService:
     return service
 
 
+def check_local_files(service: RetrievalService, checkpoint: Path | None) -> None:
+    """Load every --weights file and the --checkpoint now, so a bad file stops the start with its message.
+
+    Loaded backbones stay cached, so the first query with them does not load them again.
+    """
+    for backbone_id, path in service.weights.items():
+        load_backbone(backbone_id, path, service.allow_random_weights)
+    if checkpoint is not None:
+        load_checkpoint(checkpoint)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         service = open_service(args)
+        check_local_files(service, args.checkpoint)
         if args.checkpoint is not None:
             service.set_hash_checkpoint(args.checkpoint)
         if service.gallery is not None and not args.index_in_ui:

@@ -52,6 +52,7 @@ OFFICIAL_MD5 = "97eceeb196236b17998738112f37df78"
 OFFICIAL_SIZE = 1_150_585_339
 ARCHIVE_NAME = "CUB_200_2011.tgz"
 ROOT_NAME = "CUB_200_2011"
+CUB_CLASS_COUNT = 200
 PART_SUFFIX = ".part"
 PART_INFO_SUFFIX = ".part.json"
 MISMATCH_SUFFIX = ".md5-mismatch"
@@ -501,7 +502,9 @@ def select_first_classes(root: Path, count: int) -> set[str]:
     """
     class_ids = sorted(_read_ids(root / CLASS_TABLE))
     if count < 1 or count > len(class_ids):
-        raise DownloadError(msg("download.classes_out_of_range", count=count, path=root / CLASS_TABLE, available=len(class_ids)))
+        # The staging folder is gone by the time a user reads this, so the table is named as the archive's.
+        table = f"{ROOT_NAME}/{CLASS_TABLE}"
+        raise DownloadError(msg("download.classes_out_of_range", count=count, path=table, available=len(class_ids)))
     kept_classes = set(class_ids[:count])
     labels = _read_first_fields(root / "image_class_labels.txt")
     image_ids = {
@@ -585,10 +588,13 @@ def fetch_cub(
     """Download, verify and extract CUB-200-2011 into ``destination``, and return the CUB root."""
     destination = destination.expanduser().resolve()
     root = destination / ROOT_NAME
+    if destination.exists() and not destination.is_dir():
+        raise DownloadError(msg("download.destination_not_folder", folder=destination))
     if root.exists() and not force:
         raise DownloadError(msg("download.root_exists", root=root))
-    if classes is not None and classes < 1:
-        raise DownloadError(msg("download.invalid_classes", classes=classes))
+    # Checked before the download, because every copy of CUB-200-2011 has 200 classes.
+    if classes is not None and not 1 <= classes <= CUB_CLASS_COUNT:
+        raise DownloadError(msg("download.invalid_classes", classes=classes, maximum=CUB_CLASS_COUNT))
     archive = download_archive(source, destination / ARCHIVE_NAME, timeout_s, progress=progress)
     root = extract_cub(archive, destination, classes, progress)
     if not keep_archive:

@@ -116,6 +116,8 @@ def open_gallery(path: str | Path, split: str | None = None, classes: str | tupl
     for a folder, ids number the sorted subfolders from 1.
     """
     root = Path(path).expanduser().resolve()
+    if root.is_file():
+        raise GalleryError(msg("gallery.not_a_folder", root=root))
     if not root.is_dir():
         raise GalleryError(msg("gallery.folder_not_found", root=root))
     class_range = parse_class_range(classes) if isinstance(classes, str) or classes is None else classes

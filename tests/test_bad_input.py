@@ -84,3 +84,26 @@ def test_all_unreadable_gallery_is_error(tmp_path: Path) -> None:
     retriever = Retriever(gallery, create_method("gap"), load_backbone("mobilenet_v2"), GalleryCache(tmp_path / "cache"))
     with pytest.raises(GalleryError, match="No gallery image could be read"):
         retriever.prepare()
+
+
+def test_file_as_gallery_named_a_file(tmp_path: Path) -> None:
+    image = tmp_path / "bird.jpg"
+    Image.new("RGB", (8, 8)).save(image)
+
+    with pytest.raises(GalleryError, match="is a file, not a folder"):
+        open_gallery(image)
+
+
+@pytest.mark.parametrize("option", ["--weights", "--checkpoint"])
+def test_app_start_rejects_garbage_file(tmp_path: Path, capsys: pytest.CaptureFixture, option: str) -> None:
+    import app
+
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"garbage")
+    value = f"resnet50={garbage}" if option == "--weights" else str(garbage)
+
+    assert app.main([option, value, "--cache-dir", str(tmp_path / "cache")]) == 2
+
+    message = capsys.readouterr().err
+    assert "is not a PyTorch" in message
+    assert str(garbage) in message

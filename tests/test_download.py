@@ -429,6 +429,29 @@ def test_classes_above_class_count_rejected(serve, tmp_path: Path, capsys: pytes
     assert _leftovers(tmp_path) == []
 
 
+def test_classes_above_cub_count_rejected_before_download(serve, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    payload = build_archive()
+    served = serve(payload)
+
+    assert _run(["--dest", str(tmp_path), "--url", served.url, "--md5", md5_of(payload), "--classes", "201"]) == 2
+
+    assert "from 1 to 200" in capsys.readouterr().err
+    assert served.ranges == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_destination_file_rejected(serve, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    payload = build_archive()
+    served = serve(payload)
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file")
+
+    assert _run(["--dest", str(not_a_folder), "--url", served.url, "--md5", md5_of(payload)]) == 2
+
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert served.ranges == []
+
+
 def _member(name: str, kind: bytes, linkname: str = "") -> Callable[[tarfile.TarFile], None]:
     def add(handle: tarfile.TarFile) -> None:
         info = tarfile.TarInfo(name)

@@ -80,7 +80,8 @@ EN = {
     "download.classes_out_of_range": "Invalid --classes {count}: {path} lists {available} classes. Pass 1 to {available}.",
     "download.invalid_id": "{path}: invalid id {value}. Fix the metadata file or use the official archive.",
     "download.root_exists": "{root} already exists. Remove it or pass --force to replace it.",
-    "download.invalid_classes": "Invalid --classes {classes}. Pass a positive number of classes, e.g. 10.",
+    "download.invalid_classes": "Invalid --classes {classes}. Pass a number of classes from 1 to {maximum}, e.g. 10.",
+    "download.destination_not_folder": "{folder} is a file, not a folder. Pass a folder for the download, e.g. data.",
 }
 
 ZH = {
@@ -133,5 +134,6 @@ ZH = {
     "download.classes_out_of_range": "--classes {count} 无效：{path} 只列出了 {available} 个类别。请传入 1 到 {available} 之间的数。",
     "download.invalid_id": "{path}：编号 {value} 无效。请修正该元数据文件，或使用官方压缩包。",
     "download.root_exists": "{root} 已存在。请删除它，或用 --force 替换它。",
-    "download.invalid_classes": "--classes {classes} 无效。请传入正的类别数，例如 10。",
+    "download.invalid_classes": "--classes {classes} 无效。请传入 1 到 {maximum} 之间的类别数，例如 10。",
+    "download.destination_not_folder": "{folder} 是文件而不是文件夹。请指定用于下载的文件夹，例如 data。",
 }

@@ -9,6 +9,10 @@ _LAYOUT_HINT_ZH = (
 )
 
 EN = {
+    "gallery.not_a_folder": (
+        "{root} is a file, not a folder. Pass a CUB-200-2011 root or a folder of class subfolders, "
+        "or upload a zip of class folders."
+    ),
     "gallery.folder_not_found": (
         "Gallery folder not found: {root}. Pass a CUB-200-2011 root or a folder of class subfolders."
     ),
@@ -44,6 +48,7 @@ EN = {
 }
 
 ZH = {
+    "gallery.not_a_folder": "{root} 是文件而不是文件夹。请指定 CUB-200-2011 根目录或由类别子文件夹组成的文件夹，或上传按类别分文件夹的 zip 压缩包。",
     "gallery.folder_not_found": "找不到图库文件夹：{root}。请指定 CUB-200-2011 根目录，或由类别子文件夹组成的文件夹。",
     "gallery.invalid_split": "无效的划分 {split!r}。请使用以下之一：{choices}。",
     "gallery.split_needs_cub_root": "划分 {split!r} 需要 CUB-200-2011 根目录，而 {root} 只是普通文件夹。请使用 --split all。",
