@@ -168,7 +168,7 @@ def test_language_switch_translates_choices(tmp_path: Path) -> None:
 
     demo = build_demo(RetrievalService(cache_dir=tmp_path))
 
-    updates = _handler(demo, "on_language")("zh", "wmtl")
+    updates = _handler(demo, "on_language")("zh", "wmtl", [], [], [], {}, [], [])
 
     pairs = {tuple(pair) for update in updates for pair in (getattr(update, "choices", None) or [])}
     assert ("MobileNetV2（离线 ImageNet 权重）", "mobilenet_v2") in pairs
@@ -177,7 +177,7 @@ def test_language_switch_translates_choices(tmp_path: Path) -> None:
 
 
 def test_progress_on_cache_hit_says_cached() -> None:
-    from fgir.ui.blocks import progress_callback
+    from fgir.ui.progress import progress_callback
 
     descriptions: list[str] = []
     update = progress_callback(lambda progress, desc=None, **options: descriptions.append(desc), "en")
@@ -188,7 +188,7 @@ def test_progress_on_cache_hit_says_cached() -> None:
 
 
 def test_progress_while_indexing_says_indexing() -> None:
-    from fgir.ui.blocks import progress_callback
+    from fgir.ui.progress import progress_callback
 
     descriptions: list[str] = []
     update = progress_callback(lambda progress, desc=None, **options: descriptions.append(desc), "zh")
@@ -227,7 +227,7 @@ def test_open_index_follows_browser_language(photo_gallery: Path, tmp_path: Path
     demo = build_demo(service, index_on_load=True)
     descriptions: list[str] = []
 
-    summary = _handler(demo, "on_open_index")(
+    summary, notes = _handler(demo, "on_open_index")(
         SimpleNamespace(headers={"accept-language": "zh-CN,zh;q=0.9"}),
         lambda progress, desc=None, **options: descriptions.append(desc),
     )
@@ -235,3 +235,38 @@ def test_open_index_follows_browser_language(photo_gallery: Path, tmp_path: Path
     assert descriptions
     assert all(description.startswith("正在建立图库索引") for description in descriptions)
     assert "已用 `wmtl` 和 `mobilenet_v2` 为 9 张图像建立索引。" in summary
+    assert summary.startswith("**图库：**")
+    assert notes == [("indexed", {"count": 9, "method": "wmtl", "backbone": "mobilenet_v2"})]
+
+
+def test_language_switch_rerenders_status(photo_gallery: Path, tmp_path: Path) -> None:
+    from fgir.service import RetrievalService
+    from fgir.ui import build_demo
+
+    service = RetrievalService(cache_dir=tmp_path / "cache")
+    service.set_gallery(photo_gallery)
+    demo = build_demo(service)
+    service.set_hash_checkpoint(None)  # build_demo picks a trained checkpoint when checkpoints/ has one.
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("not pixels")
+    search_outputs = _handler(demo, "on_search")(str(photo_gallery / "chelsea" / "crop.jpg"), "gap", "mobilenet_v2", 3, "zh", _no_progress)
+    error_outputs = _handler(demo, "on_explain")(str(not_an_image), "wmtl", "mobilenet_v2", "zh")
+    compare_outputs = _handler(demo, "on_compare")(str(photo_gallery / "coffee" / "crop.jpg"), ["gap", "wlrh"], "mobilenet_v2", "zh", _no_progress)
+    steps_outputs = _handler(demo, "on_steps")(str(photo_gallery / "chelsea" / "full.jpg"), "mobilenet_v2", "zh")
+    assert "耗时" in search_outputs[5]
+    assert "不是图像文件" in error_outputs[5]
+
+    texts = _handler(demo, "on_language")(
+        "en", "wmtl", [], search_outputs[7], [("match_hint", {})], compare_outputs[-1], steps_outputs[-1], steps_outputs[1]
+    )
+
+    rendered = "\n".join(text for text in texts if isinstance(text, str))
+    assert "Timing: descriptor and maps" in rendered
+    assert "Global average pooling (baseline)" in rendered
+    assert "needs a hash checkpoint" in rendered
+    assert "### 4. Channel weights w" in rendered
+    assert "耗时" not in rendered
+    assert "不做目标定位" not in rendered
+
+    texts = _handler(demo, "on_language")("en", "wmtl", [], error_outputs[7], [], {}, [], [])
+    assert any(isinstance(text, str) and text.startswith("**Error:** Not an image file") for text in texts)

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
 import gradio as gr
 
 from fgir.backbones import BACKBONES
-from fgir.download import ROOT_NAME, STAGE_DOWNLOAD, STAGE_VERIFY, ProgressReport, archive_source, fetch_cub
+from fgir.download import CUB_CLASS_COUNT, ROOT_NAME, ProgressReport, archive_source, fetch_cub
 from fgir.errors import FgirError
 from fgir.gallery import is_cub_root
 from fgir.hashing.checkpoint import list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
 from fgir.ui.components import QueryImage
+from fgir.ui.notes import HEADING_SEPARATOR, Note, UiText, error_note, render_notes
+from fgir.ui.progress import download_progress, progress_callback
 from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, backbone_name, language_from_header, method_name, translate
-from fgir.walkthrough import render_handout
+from fgir.walkthrough import Step, render_handout
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,7 @@ COMPARE_TOP_K = 5
 STEP_COUNT = 7
 DEFAULT_DOWNLOAD_FOLDER = "data"
 DEFAULT_DOWNLOAD_CLASSES = 10
-CUB_CLASS_COUNT = 200
-BYTES_PER_MIB = 1 << 20
-# Progress updates travel to the browser; one every quarter second keeps a 1 GB download smooth.
-PROGRESS_INTERVAL_S = 0.25
+SPLIT_CHOICES = ("auto", "train", "test", "all")
 STEP_HEIGHT = 260
 CLASSROOM_RESULT_COLUMNS = 3
 CLASSROOM_STEP_HEIGHT = 380
@@ -54,41 +52,24 @@ CLASSROOM_CSS = """
 """
 
 
-def gallery_summary(service: RetrievalService, language: str) -> str:
+def gallery_notes(service: RetrievalService) -> list[Note]:
+    """Return the notes that describe the loaded gallery, or the note that none is loaded."""
     gallery = service.gallery
     if gallery is None:
-        return translate(language, "no_gallery")
-    return translate(
-        language,
-        "gallery_summary",
-        root=gallery.image_root,
-        kind=gallery.kind,
-        split=gallery.split,
-        images=len(gallery.items),
-        classes=len(gallery.class_names()),
-        cache=service.cache.root,
-    )
+        return [("no_gallery", {})]
+    params = {
+        "root": gallery.image_root,
+        "kind": gallery.kind,
+        "split": UiText(f"split_{gallery.split}"),
+        "images": len(gallery.items),
+        "classes": len(gallery.class_names()),
+        "cache": service.cache.root,
+    }
+    return [("gallery_summary", params)]
 
 
-def progress_callback(progress: gr.Progress, language: str) -> Callable[[int, int], None]:
-    """Report indexing progress with a time estimate from the images done so far in this run."""
-    started = time.perf_counter()
-    first_done: list[int] = []  # Images already cached when this run started (a resumed run).
-
-    def update(done: int, total: int) -> None:
-        if not first_done:
-            first_done.append(done)
-        described = done - first_done[0]
-        if first_done[0] == total:  # A cache hit: nothing is indexed in this run.
-            progress((done, total), desc=translate(language, "progress_cached"), unit="images")
-            return
-        description = translate(language, "progress_indexing")
-        if described > 0 and done < total:
-            remaining = (time.perf_counter() - started) / described * (total - done)
-            description = translate(language, "progress_eta", seconds=remaining)
-        progress((done, total), desc=description, unit="images")
-
-    return update
+def gallery_summary(service: RetrievalService, language: str) -> str:
+    return render_notes(language, gallery_notes(service))
 
 
 def method_note(method_id: str, language: str) -> str:
@@ -101,9 +82,7 @@ def method_note(method_id: str, language: str) -> str:
 
 def error_text(language: str, message: str | FgirError) -> str:
     """Format an error for the status box; an FgirError is shown in ``language``."""
-    if isinstance(message, FgirError):
-        message = message.localized(language)
-    return translate(language, "error", message=message)
+    return render_notes(language, [error_note(message)])
 
 
 def method_choices(language: str, slow: bool = True) -> list[tuple[str, str]]:
@@ -119,30 +98,12 @@ def backbone_choices(language: str) -> list[tuple[str, str]]:
     return [(backbone_name(language, backbone_id), backbone_id) for backbone_id in BACKBONES]
 
 
-def download_progress(progress: gr.Progress, language: str) -> Callable[[str, int, int | None], None]:
-    """Forward download, MD5 and extraction progress to the page, at most every ``PROGRESS_INTERVAL_S``."""
-    last: dict[str, object] = {"time": 0.0, "stage": None}
-
-    def update(stage: str, done: int, total: int | None) -> None:
-        now = time.perf_counter()
-        finished = total is not None and done >= total
-        if now - last["time"] < PROGRESS_INTERVAL_S and not finished and stage == last["stage"]:
-            return
-        last.update(time=now, stage=stage)
-        stage_text = translate(language, f"download_stage_{stage}")
-        if stage in (STAGE_DOWNLOAD, STAGE_VERIFY) and total:
-            description = translate(
-                language, "download_progress_bytes", stage=stage_text, done=done / BYTES_PER_MIB, total=total / BYTES_PER_MIB
-            )
-            progress(done / total, desc=description)
-        else:
-            progress((done, total), desc=translate(language, "download_progress_count", stage=stage_text, done=done), unit="files")
-
-    return update
+def split_choices(language: str) -> list[tuple[str, str]]:
+    return [(translate(language, f"split_{split}"), split) for split in SPLIT_CHOICES]
 
 
-def parse_class_count(value: float | str | None, language: str) -> int | None:
-    """Return the number of classes to keep, or None for all; raise ValueError with a translated message."""
+def parse_class_count(value: float | str | None) -> int | None:
+    """Return the number of classes to keep, or None for all; raise ValueError for anything else."""
     if value in (None, ""):
         return None
     try:
@@ -150,20 +111,29 @@ def parse_class_count(value: float | str | None, language: str) -> int | None:
     except (TypeError, ValueError):
         number = float("nan")
     if not number.is_integer() or not 0 <= number <= CUB_CLASS_COUNT:
-        raise ValueError(translate(language, "invalid_class_count", value=value))
+        raise ValueError(value)
     return int(number) or None
 
 
-def _status(views: QueryViews, language: str) -> str:
-    return "\n\n".join(translate(language, key, **params) for key, params in views.notes)
+def step_text(language: str, step: Step) -> str:
+    return f"### {translate(language, step.key)}\n{translate(language, step.key + '_caption', **step.params)}"
 
 
-def _empty_outputs(message: str) -> tuple:
-    return [], None, None, None, None, message, {}
+def _empty_outputs(language: str, notes: list[Note]) -> tuple:
+    return [], None, None, None, None, render_notes(language, notes), {}, notes
 
 
 def _outputs(views: QueryViews, language: str) -> tuple:
-    return views.results, views.query, views.spatial, views.channel_plot, views.saliency, _status(views, language), views.payload
+    return (
+        views.results,
+        views.query,
+        views.spatial,
+        views.channel_plot,
+        views.saliency,
+        render_notes(language, views.notes),
+        views.payload,
+        views.notes,
+    )
 
 
 def _example_samples(service: RetrievalService, classroom: bool = False) -> list[list[str]]:
@@ -226,6 +196,12 @@ def build_demo(
             )
         labels.add(language_choice, "language")
         summary = gr.Markdown(gallery_summary(service, initial_language))
+        # Notes behind the language-dependent status texts, so a language switch can render them again.
+        summary_notes = gr.State([])  # notices and errors below the gallery summary
+        status_notes = gr.State([])
+        match_notes = gr.State([("match_hint", {})])
+        compare_notes = gr.State({"status": [], "headings": {}})
+        steps_notes = gr.State([])
 
         with gr.Tabs(selected="steps" if classroom else "search"):
             with gr.Tab(t("tab_search"), id="search") as search_tab:
@@ -272,7 +248,7 @@ def build_demo(
                     channel_view = labels.add(gr.Image(label=t("channel_view"), interactive=False), "channel_view")
                     saliency_view = labels.add(gr.Image(label=t("saliency_view"), interactive=False), "saliency_view")
                 with gr.Accordion(t("match_accordion"), open=True) as match_accordion:
-                    match_caption = labels.add(gr.Markdown(t("match_hint")), "match_hint", "value")
+                    match_caption = gr.Markdown(t("match_hint"))
                     with gr.Row():
                         match_query_view = labels.add(gr.Image(label=t("match_query"), interactive=False), "match_query")
                         match_result_view = labels.add(gr.Image(label=t("match_result"), interactive=False), "match_result")
@@ -337,8 +313,8 @@ def build_demo(
                         for _ in range(STEP_COUNT):
                             with gr.Row(visible=False) as step_row:
                                 step_image = gr.Image(show_label=False, interactive=False, height=step_height, scale=2)
-                                step_text = gr.Markdown()
-                            step_views.append((step_row, step_image, step_text))
+                                step_caption = gr.Markdown()
+                            step_views.append((step_row, step_image, step_caption))
                 steps_state = gr.State([])
             labels.add(steps_tab, "tab_steps")
 
@@ -347,7 +323,8 @@ def build_demo(
                 folder = labels.add(gr.Textbox(label=t("gallery_folder"), placeholder=t("gallery_folder_placeholder")), "gallery_folder")
                 labels.add(folder, "gallery_folder_placeholder", "placeholder")
                 with gr.Row():
-                    split = labels.add(gr.Dropdown(["auto", "train", "test", "all"], value="auto", label=t("split")), "split")
+                    split = labels.add(gr.Dropdown(split_choices(initial_language), value="auto", label=t("split")), "split")
+                    labels.add(split, split_choices, "choices")
                     classes = labels.add(gr.Textbox(label=t("class_range"), placeholder=t("class_range_placeholder")), "class_range")
                     labels.add(classes, "class_range_placeholder", "placeholder")
                 load_button = labels.add(gr.Button(t("load_folder")), "load_folder", "value")
@@ -358,7 +335,9 @@ def build_demo(
                     with gr.Row():
                         download_dest = labels.add(gr.Textbox(value=DEFAULT_DOWNLOAD_FOLDER, label=t("download_dest")), "download_dest")
                         download_classes = labels.add(
-                            gr.Number(value=DEFAULT_DOWNLOAD_CLASSES, minimum=0, maximum=CUB_CLASS_COUNT, precision=0, label=t("download_classes")),
+                            # No minimum, maximum or precision: Gradio would reject or round a bad value with its own
+                            # English message before fgir's translated one.
+                            gr.Number(value=DEFAULT_DOWNLOAD_CLASSES, label=t("download_classes")),
                             "download_classes",
                         )
                     with gr.Row():
@@ -371,28 +350,28 @@ def build_demo(
         # --- handlers -----------------------------------------------------------------------
         def on_search(image, method_id, backbone_id, k, language, progress=gr.Progress()) -> tuple:
             if not image:
-                return _empty_outputs(error_text(language, translate(language, "need_query")))
+                return _empty_outputs(language, [error_note(UiText("need_query"))])
             try:
                 views = service.search(image, method_id, backbone_id, int(k), progress_callback(progress, language))
                 return _outputs(views, language)
             except FgirError as error:
                 logger.warning("Search failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
-                return _empty_outputs(error_text(language, error))
+                return _empty_outputs(language, [error_note(error)])
             except Exception as error:  # The UI must stay up; the traceback goes to the log.
                 logger.exception("Unexpected error while searching %s", image)
-                return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
+                return _empty_outputs(language, [error_note(f"{type(error).__name__}: {error}")])
 
         def on_explain(image, method_id, backbone_id, language) -> tuple:
             if not image:
-                return _empty_outputs(error_text(language, translate(language, "need_image")))
+                return _empty_outputs(language, [error_note(UiText("need_image"))])
             try:
                 return _outputs(service.explain(image, method_id, backbone_id), language)
             except FgirError as error:
                 logger.warning("Explanation failed for %s with %s/%s: %s", image, method_id, backbone_id, error)
-                return _empty_outputs(error_text(language, error))
+                return _empty_outputs(language, [error_note(error)])
             except Exception as error:
                 logger.exception("Unexpected error while explaining %s", image)
-                return _empty_outputs(error_text(language, f"{type(error).__name__}: {error}"))
+                return _empty_outputs(language, [error_note(f"{type(error).__name__}: {error}")])
 
         def api_search(image: str | None, method_id: str, backbone_id: str, k: float) -> dict:
             if not image:
@@ -405,54 +384,70 @@ def build_demo(
         def on_select_result(event: gr.SelectData, image, method_id, backbone_id, current_payload, language) -> tuple:
             entries = (current_payload or {}).get("results", [])
             if not image or event.index is None or event.index >= len(entries):
-                return None, None, translate(language, "match_hint")
+                notes = [("match_hint", {})]
+                return None, None, render_notes(language, notes), notes
             entry = entries[event.index]
             try:
                 query_map, result_map = service.explain_match(image, entry["image_path"], method_id, backbone_id)
             except FgirError as error:
                 logger.warning("Match explanation failed for %s: %s", entry.get("image_path"), error)
-                return None, None, error_text(language, error)
-            caption = translate(language, "match_caption", rank=entry["rank"], class_name=entry["class_name"], score=entry["score"])
-            return query_map, result_map, caption
+                notes = [error_note(error)]
+                return None, None, render_notes(language, notes), notes
+            notes = [("match_caption", {"rank": entry["rank"], "class_name": entry["class_name"], "score": entry["score"]})]
+            return query_map, result_map, render_notes(language, notes), notes
+
+        def compare_texts(language: str, state: dict) -> list[str]:
+            """Render the compare status and one heading per method row (empty for hidden rows)."""
+            headings = state.get("headings", {})
+            texts = [render_notes(language, state.get("status", []))]
+            texts += [render_notes(language, headings.get(method_id, []), HEADING_SEPARATOR) for method_id, _, _, _ in compare_rows]
+            return texts
 
         def on_compare(image, method_ids, backbone_id, language, progress=gr.Progress()) -> list:
             comparisons = {}
+            state: dict = {"status": [], "headings": {}}
             if not image or not method_ids:
-                message = error_text(language, translate(language, "need_query_and_methods"))
+                state["status"] = [error_note(UiText("need_query_and_methods"))]
             else:
                 try:
                     found = service.compare(image, method_ids, backbone_id, COMPARE_TOP_K, progress_callback(progress, language))
                     comparisons = {comparison.method_id: comparison for comparison in found}
-                    message = ""
                 except FgirError as error:
                     logger.warning("Comparison failed for %s: %s", image, error)
-                    message = error_text(language, error)
-            updates: list = [message]
-            for method_id, _, _, _ in compare_rows:
+                    state["status"] = [error_note(error)]
+            for method_id, comparison in comparisons.items():
+                heading: list[Note] = [("compare_heading", {"name": UiText(f"method_name_{method_id}"), "method_id": method_id})]
+                if comparison.precision is not None:
+                    heading.append(("precision", {"k": len(comparison.results), "value": comparison.precision}))
+                if comparison.error:
+                    heading.append(error_note(comparison.error))
+                state["headings"][method_id] = heading
+            texts = compare_texts(language, state)
+            updates: list = [texts[0]]
+            for (method_id, _, _, _), heading_text in zip(compare_rows, texts[1:]):
                 comparison = comparisons.get(method_id)
                 if comparison is None:
                     updates += [gr.Column(visible=False), "", []]
-                    continue
-                heading = f"**{method_name(language, method_id)}** (`{method_id}`)"
-                if comparison.precision is not None:
-                    heading += " · " + translate(language, "precision", k=len(comparison.results), value=comparison.precision)
-                if comparison.error:
-                    heading += " · " + error_text(language, comparison.error)
-                updates += [gr.Column(visible=True), heading, comparison.results]
-            return updates
+                else:
+                    updates += [gr.Column(visible=True), heading_text, comparison.results]
+            return [*updates, state]
 
-        def refreshed_gallery(language: str, message: str | None = None) -> tuple:
+        def refreshed_gallery(language: str, notes: list[Note] | None = None) -> tuple:
             samples = _example_samples(service)
-            # An error or notice goes below the summary, so the loaded gallery stays in view.
-            text = gallery_summary(service, language) + (f"\n\n{message}" if message else "")
-            return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples), gr.Dataset(samples=samples)
+            notes = notes or []
+            # A notice or error goes below the summary, so the loaded gallery stays in view.
+            text = render_notes(language, gallery_notes(service) + notes)
+            return text, gr.Dataset(samples=samples), gr.Dataset(samples=samples), gr.Dataset(samples=samples), notes
 
         def on_load_folder(path: str, split_choice: str, class_range: str, language: str) -> tuple:
+            folder_text = (path or "").strip()
+            if not folder_text:
+                return refreshed_gallery(language, [error_note(UiText("need_folder"))])
             try:
-                service.set_gallery(Path((path or "").strip()), None if split_choice == "auto" else split_choice, class_range or None)
+                service.set_gallery(Path(folder_text), None if split_choice == "auto" else split_choice, class_range or None)
             except FgirError as error:
                 logger.warning("Loading gallery %r failed: %s", path, error)
-                return refreshed_gallery(language, error_text(language, error))
+                return refreshed_gallery(language, [error_note(error)])
             return refreshed_gallery(language)
 
         def on_upload_zip(file: str | None, language: str) -> tuple:
@@ -462,74 +457,91 @@ def build_demo(
                 service.set_gallery_from_zip(file)
             except FgirError as error:
                 logger.warning("Loading uploaded gallery %s failed: %s", file, error)
-                return refreshed_gallery(language, error_text(language, error))
+                return refreshed_gallery(language, [error_note(error)])
             return refreshed_gallery(language)
 
         def on_download(
             destination: str, class_count, url: str, md5: str, split_choice: str, language: str, progress=gr.Progress()
         ) -> tuple:
             try:
-                classes = parse_class_count(class_count, language)
-            except ValueError as error:
-                return refreshed_gallery(language, error_text(language, str(error)))
+                classes = parse_class_count(class_count)
+            except ValueError:
+                return refreshed_gallery(language, [error_note(UiText("invalid_class_count", {"value": class_count}))])
             folder = Path((destination or DEFAULT_DOWNLOAD_FOLDER).strip()).expanduser()
             root = folder.resolve() / ROOT_NAME
             try:
                 source = archive_source((url or "").strip() or None, (md5 or "").strip() or None)
                 if is_cub_root(root):
-                    notice = translate(language, "download_reused", root=root)
+                    notice: Note = ("download_reused", {"root": root})
                 else:
                     report = ProgressReport(show_bars=False, callback=download_progress(progress, language))
                     root = fetch_cub(folder, source, classes, progress=report)
-                    notice = translate(language, "download_done", root=root)
+                    notice = ("download_done", {"root": root})
                 service.set_gallery(root, None if split_choice == "auto" else split_choice, None)
             except FgirError as error:
                 logger.warning("Downloading CUB-200-2011 into %s failed: %s", folder, error)
-                return refreshed_gallery(language, error_text(language, error))
-            return refreshed_gallery(language, notice)
+                return refreshed_gallery(language, [error_note(error)])
+            except OSError as error:  # e.g. a destination whose parent is a file or is not writable
+                logger.warning("Downloading CUB-200-2011 into %s failed: %s", folder, error)
+                return refreshed_gallery(language, [error_note(UiText("download_os_error", {"folder": folder, "reason": error}))])
+            return refreshed_gallery(language, [notice])
 
-        def on_index(method_id: str, backbone_id: str, language: str, progress=gr.Progress()) -> str:
+        def on_index(method_id: str, backbone_id: str, language: str, progress=gr.Progress()) -> tuple:
             try:
                 retriever = service.prepare(method_id, backbone_id, progress_callback(progress, language))
             except FgirError as error:
                 logger.warning("Indexing with %s/%s failed: %s", method_id, backbone_id, error)
-                return error_text(language, error)
-            count = len(retriever.embeddings.descriptors)
-            indexed = translate(language, "indexed", count=count, method=method_id, backbone=backbone_id)
-            return f"{gallery_summary(service, language)}\n\n{indexed}"
+                notes = [error_note(error)]
+            else:
+                count = len(retriever.embeddings.descriptors)
+                notes = [("indexed", {"count": count, "method": method_id, "backbone": backbone_id})]
+            return render_notes(language, gallery_notes(service) + notes), notes
+
+        def hidden_steps() -> list:
+            return [update for _ in step_views for update in (gr.Row(visible=False), None, "")]
 
         def on_steps(image, backbone_id, language) -> list:
             if not image:
-                return [error_text(language, translate(language, "need_query")), []] + [
-                    update for _ in step_views for update in (gr.Row(visible=False), None, "")
-                ]
+                notes = [error_note(UiText("need_query"))]
+                return [render_notes(language, notes), [], *hidden_steps(), notes]
             try:
                 steps = service.walkthrough(image, backbone_id)
             except FgirError as error:
                 logger.warning("Walkthrough failed for %s: %s", image, error)
-                return [error_text(language, error), []] + [update for _ in step_views for update in (gr.Row(visible=False), None, "")]
+                notes = [error_note(error)]
+                return [render_notes(language, notes), [], *hidden_steps(), notes]
             updates: list = ["", steps]
-            for index, (_, _, _) in enumerate(step_views):
+            for index in range(len(step_views)):
                 if index < len(steps):
-                    step = steps[index]
-                    text = f"### {translate(language, step.key)}\n{translate(language, step.key + '_caption', **step.params)}"
-                    updates += [gr.Row(visible=True), step.image, text]
+                    updates += [gr.Row(visible=True), steps[index].image, step_text(language, steps[index])]
                 else:
                     updates += [gr.Row(visible=False), None, ""]
-            return updates
+            return [*updates, []]
 
         def on_handout(steps, language) -> tuple:
             if not steps:
-                return error_text(language, translate(language, "need_query")), None
+                notes = [error_note(UiText("need_query"))]
+                return render_notes(language, notes), None, notes
             folder = Path(tempfile.mkdtemp(prefix="fgir-handout-"))
             titles = [translate(language, step.key) for step in steps]
             captions = [translate(language, step.key + "_caption", **step.params) for step in steps]
             png_path, pdf_path = folder / "fgir-handout.png", folder / "fgir-handout.pdf"
             render_handout(steps, titles, captions, png_path, pdf_path)
-            return "", [str(png_path), str(pdf_path)]
+            return "", [str(png_path), str(pdf_path)], []
 
-        def on_language(language: str, method_id: str) -> list:
-            return [*labels.updates(language), gallery_summary(service, language), method_note(method_id, language)]
+        def on_language(language: str, method_id: str, summary_state, status_state, match_state, compare_state, steps_state_notes, steps) -> list:
+            """Relabel every widget and render every status text again from its notes."""
+            step_texts = [step_text(language, steps[index]) if index < len(steps or []) else "" for index in range(len(step_views))]
+            return [
+                *labels.updates(language),
+                render_notes(language, gallery_notes(service) + (summary_state or [])),
+                method_note(method_id, language),
+                render_notes(language, status_state or []),
+                render_notes(language, match_state or []),
+                *compare_texts(language, compare_state or {}),
+                render_notes(language, steps_state_notes or []),
+                *step_texts,
+            ]
 
         def on_page_load(request: gr.Request) -> str:
             if language is not None:
@@ -537,7 +549,7 @@ def build_demo(
             return language_from_header(request.headers.get("accept-language") if request else None)
 
         # --- wiring ---------------------------------------------------------------------------
-        view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload]
+        view_outputs = [results, query_view, spatial_view, channel_view, saliency_view, status, payload, status_notes]
         example_datasets = [examples.dataset, compare_examples.dataset, steps_examples.dataset]
         private = {"api_visibility": "private"}
         search_button.click(on_search, [query, method, backbone, top_k, language_choice], view_outputs, **private)
@@ -545,27 +557,35 @@ def build_demo(
         results.select(
             on_select_result,
             [query, method, backbone, payload, language_choice],
-            [match_query_view, match_result_view, match_caption],
+            [match_query_view, match_result_view, match_caption, match_notes],
             **private,
         )
         compare_outputs = [compare_status] + [widget for _, row, heading, gallery in compare_rows for widget in (row, heading, gallery)]
+        compare_outputs.append(compare_notes)
         compare_button.click(on_compare, [compare_query, compare_methods, compare_backbone, language_choice], compare_outputs, **private)
         step_outputs = [steps_status, steps_state] + [widget for row, image, text in step_views for widget in (row, image, text)]
+        step_outputs.append(steps_notes)
         steps_button.click(on_steps, [steps_query, steps_backbone, language_choice], step_outputs, **private)
-        handout_button.click(on_handout, [steps_state, language_choice], [steps_status, handout_files], **private)
+        handout_button.click(on_handout, [steps_state, language_choice], [steps_status, handout_files, steps_notes], **private)
         checkpoint.change(service.set_hash_checkpoint, [checkpoint], None, **private)
         method.change(method_note, [method, language_choice], [method_info], **private)
-        load_button.click(on_load_folder, [folder, split, classes, language_choice], [summary, *example_datasets], **private)
-        archive.upload(on_upload_zip, [archive, language_choice], [summary, *example_datasets], **private)
-        index_button.click(on_index, [method, backbone, language_choice], [summary], **private)
+        gallery_outputs = [summary, *example_datasets, summary_notes]
+        load_button.click(on_load_folder, [folder, split, classes, language_choice], gallery_outputs, **private)
+        archive.upload(on_upload_zip, [archive, language_choice], gallery_outputs, **private)
+        index_button.click(on_index, [method, backbone, language_choice], [summary, summary_notes], **private)
         download_button.click(
             on_download,
             [download_dest, download_classes, download_url, download_md5, split, language_choice],
-            [summary, *example_datasets],
+            gallery_outputs,
             **private,
         )
+        compare_headings = [heading for _, _, heading, _ in compare_rows]
+        step_texts = [text for _, _, text in step_views]
         language_choice.change(
-            on_language, [language_choice, method], labels.widgets() + [summary, method_info], **private
+            on_language,
+            [language_choice, method, summary_notes, status_notes, match_notes, compare_notes, steps_notes, steps_state],
+            labels.widgets() + [summary, method_info, status, match_caption, compare_status, *compare_headings, steps_status, *step_texts],
+            **private,
         )
         demo.load(on_page_load, None, [language_choice], **private)
         # Gradio's example click re-sends the input's constructor props, English label included,
@@ -582,11 +602,11 @@ def build_demo(
         if index_on_load and service.gallery is not None:
 
             # The language comes from the request, because this runs alongside on_page_load,
-            # before the language radio holds the browser's language.
-            def on_open_index(request: gr.Request, progress=gr.Progress()) -> str:
+            # before the language radio is set to the browser's language.
+            def on_open_index(request: gr.Request, progress=gr.Progress()) -> tuple:
                 return on_index(default_method, default_backbone, on_page_load(request), progress)
 
-            demo.load(on_open_index, None, [summary], **private)
+            demo.load(on_open_index, None, [summary, summary_notes], **private)
 
         # A JSON-only endpoint for scripts: gradio_client's Client.predict(..., api_name="/search").
         # The image arrives as a plain file so that fgir's loader, not gr.Image, judges it and
