@@ -433,8 +433,12 @@ def test_classes_above_cub_count_rejected_before_download(serve, tmp_path: Path,
     payload = build_archive()
     served = serve(payload)
 
-    assert _run(["--dest", str(tmp_path), "--url", served.url, "--md5", md5_of(payload), "--classes", "201"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        _run(["--dest", str(tmp_path), "--url", served.url, "--md5", md5_of(payload), "--classes", "201"])
+    with pytest.raises(DownloadError, match="from 1 to 200"):
+        download.fetch_cub(tmp_path, ArchiveSource(served.url, md5_of(payload), None), classes=201)
 
+    assert exit_info.value.code == 2
     assert "from 1 to 200" in capsys.readouterr().err
     assert served.ranges == []
     assert list(tmp_path.iterdir()) == []
@@ -564,4 +568,13 @@ def test_app_download_rejects_class_count(tmp_path: Path, classes: float) -> Non
     summary, *_ = on_download(str(tmp_path / "data"), classes, "", "", "auto", "en", _RecordedProgress())
 
     assert f"Invalid number of classes {classes}" in summary
+    assert not (tmp_path / "data").exists()
+
+
+def test_app_download_needs_class_count(tmp_path: Path) -> None:
+    service, on_download = _download_handler(tmp_path)
+
+    summary, *_ = on_download(str(tmp_path / "data"), None, "", "", "auto", "en", _RecordedProgress())
+
+    assert "Enter the number of classes to keep" in summary
     assert not (tmp_path / "data").exists()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fgir.commands import Command, register_command
 from fgir.download import (
+    CUB_CLASS_COUNT,
     ARCHIVE_NAME,
     DEFAULT_TIMEOUT_S,
     OFFICIAL_MD5,
@@ -22,13 +23,13 @@ from fgir.gallery import open_gallery
 DATASETS = ("cub",)
 
 
-def _positive_int(text: str) -> int:
+def _class_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}, pass a positive whole number such as 10") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {value}, pass a positive whole number such as 10")
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}, pass a number of classes from 1 to {CUB_CLASS_COUNT}, e.g. 10") from None
+    if not 1 <= value <= CUB_CLASS_COUNT:
+        raise argparse.ArgumentTypeError(f"invalid value {value}, pass a number of classes from 1 to {CUB_CLASS_COUNT}, e.g. 10")
     return value
 
 
@@ -60,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--classes",
-        type=_positive_int,
+        type=_class_count,
         default=None,
         metavar="N",
         help="keep only the N lowest class ids for a light demo gallery, without extracting the other classes' images",

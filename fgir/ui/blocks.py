@@ -103,9 +103,10 @@ def split_choices(language: str) -> list[tuple[str, str]]:
 
 
 def parse_class_count(value: float | str | None) -> int | None:
-    """Return the number of classes to keep, or None for all; raise ValueError for anything else."""
-    if value in (None, ""):
-        return None
+    """Return the number of classes to keep, or None for all (0); raise ValueError for anything else.
+
+    An empty field is invalid rather than "all", so that clearing it never starts the 1.1 GB download.
+    """
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -463,6 +464,8 @@ def build_demo(
         def on_download(
             destination: str, class_count, url: str, md5: str, split_choice: str, language: str, progress=gr.Progress()
         ) -> tuple:
+            if class_count in (None, ""):
+                return refreshed_gallery(language, [error_note(UiText("need_class_count"))])
             try:
                 classes = parse_class_count(class_count)
             except ValueError:
