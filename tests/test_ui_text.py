@@ -90,3 +90,18 @@ def test_every_download_stage_has_text() -> None:
     for language in LANGUAGES:
         for stage in (STAGE_DOWNLOAD, STAGE_VERIFY, STAGE_EXTRACT):
             assert f"download_stage_{stage}" in TEXT[language]
+
+
+def test_checkpoint_choices_translated() -> None:
+    from pathlib import Path
+
+    from fgir.hashing.checkpoint import MODEL_ITQ, MODEL_NETWORK, CheckpointSummary
+    from fgir.ui.blocks import checkpoint_choices
+
+    def summary(model: str, best: float | None) -> CheckpointSummary:
+        return CheckpointSummary(Path(f"/ckpt/{model}.pt"), model, 48, "global+grid2x2", "mobilenet_v2", "w", 100, best)
+
+    choices = checkpoint_choices("zh", [summary(MODEL_NETWORK, 0.7), summary(MODEL_ITQ, None)])
+
+    assert choices[0] == ("hash-network.pt：48 位，区域 global+grid2x2，mobilenet_v2，验证集 mAP 0.7000", "/ckpt/hash-network.pt")
+    assert choices[1] == ("itq.pt：48 位，CroW 描述子上的 ITQ，mobilenet_v2", "/ckpt/itq.pt")

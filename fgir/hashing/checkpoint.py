@@ -86,16 +86,6 @@ class HashCheckpoint:
     def weights(self) -> str:
         return str(self.metadata["weights"])
 
-    def describe(self) -> str:
-        """Summarize the checkpoint in one line: file, model, code length, backbone and validation mAP."""
-        best = self.metadata.get("training", {}).get("best_validation_map")
-        quality = f", validation mAP {best:.4f}" if isinstance(best, float) else ""
-        name = self.path.name if self.path else "checkpoint"
-        feature = "CroW descriptor" if self.model == MODEL_ITQ else f"regions {self.regions}"
-        return (
-            f"{name}: {self.model} {self.bits}-bit, {feature}, {self.backbone} ({self.weights}){quality}"
-        )
-
     def display_name(self) -> Path | Message:
         """Return the file path for messages, or "The checkpoint" when the checkpoint was not loaded from a file."""
         return self.path if self.path else msg("hashing.unnamed_checkpoint")
@@ -244,7 +234,6 @@ class CheckpointSummary:
     weights: str
     classes: int
     best_validation_map: float | None
-    label: str  # one line for a drop-down
 
 
 def list_checkpoints(folder: str | Path | None = None) -> list[CheckpointSummary]:
@@ -273,7 +262,6 @@ def list_checkpoints(folder: str | Path | None = None) -> list[CheckpointSummary
                 weights=checkpoint.weights,
                 classes=len(checkpoint.metadata["class_ids"]),
                 best_validation_map=best if isinstance(best, float) else None,
-                label=checkpoint.describe(),
             )
         )
     return summaries

@@ -17,7 +17,7 @@ from fgir.backbones import BACKBONES
 from fgir.download import CUB_CLASS_COUNT, ROOT_NAME, ProgressReport, archive_source, fetch_cub
 from fgir.errors import FgirError
 from fgir.gallery import is_cub_root
-from fgir.hashing.checkpoint import list_checkpoints
+from fgir.hashing.checkpoint import MODEL_ITQ, CheckpointSummary, list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
 from fgir.ui.components import QueryImage
@@ -100,6 +100,21 @@ def backbone_choices(language: str) -> list[tuple[str, str]]:
 
 def split_choices(language: str) -> list[tuple[str, str]]:
     return [(translate(language, f"split_{split}"), split) for split in SPLIT_CHOICES]
+
+
+def checkpoint_choices(language: str, summaries: list[CheckpointSummary]) -> list[tuple[str, str]]:
+    """Return (label, path) pairs for the hash checkpoint picker."""
+    choices = []
+    for summary in summaries:
+        if summary.model == MODEL_ITQ:
+            feature = translate(language, "checkpoint_itq")
+        else:
+            feature = translate(language, "checkpoint_regions", regions=summary.regions)
+        label = translate(language, "checkpoint_label", name=summary.path.name, bits=summary.bits, feature=feature, backbone=summary.backbone)
+        if summary.best_validation_map is not None:
+            label += translate(language, "checkpoint_map", value=summary.best_validation_map)
+        choices.append((label, str(summary.path)))
+    return choices
 
 
 def parse_class_count(value: float | str | None) -> int | None:
@@ -215,14 +230,13 @@ def build_demo(
                         backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
                         labels.add(backbone, backbone_choices, "choices")
                         summaries = list_checkpoints()
-                        checkpoint_choices = [(summary.label, str(summary.path)) for summary in summaries]
                         if service.hash_checkpoint is None and summaries:
                             # Default to the longest wlrh code with local regions, the method's full form.
                             preferred = max(summaries, key=lambda item: (item.model != "itq", item.regions != "global", item.bits))
                             service.set_hash_checkpoint(preferred.path)
                         checkpoint = labels.add(
                             gr.Dropdown(
-                                checkpoint_choices,
+                                checkpoint_choices(initial_language, summaries),
                                 value=str(service.hash_checkpoint) if service.hash_checkpoint else None,
                                 label=t("hash_checkpoint"),
                                 info=t("hash_checkpoint_info"),
@@ -231,6 +245,7 @@ def build_demo(
                             "hash_checkpoint",
                         )
                         labels.add(checkpoint, "hash_checkpoint_info", "info")
+                        labels.add(checkpoint, lambda language: checkpoint_choices(language, summaries), "choices")
                         top_k = labels.add(gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=t("top_k")), "top_k")
                         with gr.Row():
                             search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")

@@ -109,6 +109,10 @@ TEXT: dict[str, dict[str, str]] = {
         "classroom_examples": "Teaching examples",
         "hash_checkpoint": "Hash checkpoint (wlrh)",
         "hash_checkpoint_info": "Trained with python -m fgir train-hash; files in checkpoints/.",
+        "checkpoint_label": "{name}: {bits} bits, {feature}, {backbone}",
+        "checkpoint_regions": "regions {regions}",
+        "checkpoint_itq": "ITQ on the CroW descriptor",
+        "checkpoint_map": ", validation mAP {value:.4f}",
         "code_bits": "Query code ({bits} bits): `{code}`. Captions give each result's Hamming distance d_H; local regions are drawn in blue.",
         "download_accordion": "Download CUB-200-2011",
         "download_intro": (
@@ -239,6 +243,10 @@ TEXT: dict[str, dict[str, str]] = {
         "classroom_examples": "教学示例",
         "hash_checkpoint": "哈希模型检查点（wlrh）",
         "hash_checkpoint_info": "由 python -m fgir train-hash 训练；文件位于 checkpoints/。",
+        "checkpoint_label": "{name}：{bits} 位，{feature}，{backbone}",
+        "checkpoint_regions": "区域 {regions}",
+        "checkpoint_itq": "CroW 描述子上的 ITQ",
+        "checkpoint_map": "，验证集 mAP {value:.4f}",
         "code_bits": "查询图像的哈希码（{bits} 位）：`{code}`。结果标题给出各结果的汉明距离 d_H；局部区域以蓝色框显示。",
         "download_accordion": "下载 CUB-200-2011",
         "download_intro": (
