@@ -96,7 +96,7 @@ def test_checkpoint_choices_translated() -> None:
     from pathlib import Path
 
     from fgir.hashing.checkpoint import MODEL_ITQ, MODEL_NETWORK, CheckpointSummary
-    from fgir.ui.blocks import checkpoint_choices
+    from fgir.ui.choices import checkpoint_choices
 
     def summary(model: str, best: float | None) -> CheckpointSummary:
         return CheckpointSummary(Path(f"/ckpt/{model}.pt"), model, 48, "global+grid2x2", "mobilenet_v2", "w", 100, best)

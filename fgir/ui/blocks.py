@@ -13,17 +13,17 @@ from typing import Callable
 
 import gradio as gr
 
-from fgir.backbones import BACKBONES
 from fgir.download import CUB_CLASS_COUNT, ROOT_NAME, ProgressReport, archive_source, fetch_cub
 from fgir.errors import FgirError
 from fgir.gallery import is_cub_root
-from fgir.hashing.checkpoint import MODEL_ITQ, CheckpointSummary, list_checkpoints
+from fgir.hashing.checkpoint import list_checkpoints
 from fgir.methods import METHODS
 from fgir.service import QueryViews, RetrievalService
+from fgir.ui.choices import backbone_choices, checkpoint_choices, method_choices, split_choices
 from fgir.ui.components import QueryImage
 from fgir.ui.notes import HEADING_SEPARATOR, Note, UiText, error_note, render_notes
 from fgir.ui.progress import download_progress, progress_callback
-from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, backbone_name, language_from_header, method_name, translate
+from fgir.ui.text import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, method_name, translate
 from fgir.walkthrough import Step, render_handout
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ COMPARE_TOP_K = 5
 STEP_COUNT = 7
 DEFAULT_DOWNLOAD_FOLDER = "data"
 DEFAULT_DOWNLOAD_CLASSES = 10
-SPLIT_CHOICES = ("auto", "train", "test", "all")
 STEP_HEIGHT = 260
 CLASSROOM_RESULT_COLUMNS = 3
 CLASSROOM_STEP_HEIGHT = 380
@@ -80,45 +79,8 @@ def method_note(method_id: str, language: str) -> str:
     return note
 
 
-def error_text(language: str, message: str | FgirError) -> str:
-    """Format an error for the status box; an FgirError is shown in ``language``."""
-    return render_notes(language, [error_note(message)])
-
-
-def method_choices(language: str, slow: bool = True) -> list[tuple[str, str]]:
-    """Return (label, id) pairs of the registered methods; ``slow=False`` leaves out the slow ones."""
-    return [
-        (f"{method_name(language, method_id)} ({method_id})", method_id)
-        for method_id, cls in sorted(METHODS.items())
-        if slow or not cls.slow
-    ]
-
-
-def backbone_choices(language: str) -> list[tuple[str, str]]:
-    return [(backbone_name(language, backbone_id), backbone_id) for backbone_id in BACKBONES]
-
-
-def split_choices(language: str) -> list[tuple[str, str]]:
-    return [(translate(language, f"split_{split}"), split) for split in SPLIT_CHOICES]
-
-
-def checkpoint_choices(language: str, summaries: list[CheckpointSummary]) -> list[tuple[str, str]]:
-    """Return (label, path) pairs for the hash checkpoint picker."""
-    choices = []
-    for summary in summaries:
-        if summary.model == MODEL_ITQ:
-            feature = translate(language, "checkpoint_itq")
-        else:
-            feature = translate(language, "checkpoint_regions", regions=summary.regions)
-        label = translate(language, "checkpoint_label", name=summary.path.name, bits=summary.bits, feature=feature, backbone=summary.backbone)
-        if summary.best_validation_map is not None:
-            label += translate(language, "checkpoint_map", value=summary.best_validation_map)
-        choices.append((label, str(summary.path)))
-    return choices
-
-
 def parse_class_count(value: float | str | None) -> int | None:
-    """Return the number of classes to keep, or None for all (0); raise ValueError for anything else.
+    """Return the number of classes to keep, or None for 0 (all classes). Raise ValueError for other values.
 
     An empty field is invalid rather than "all", so that clearing it never starts the 1.1 GB download.
     """
@@ -204,6 +166,31 @@ def build_demo(
     def t(key: str) -> str:
         return translate(initial_language, key)
 
+    # Widgets that the search, compare and step-by-step tabs each have once.
+    def query_input(height: int) -> QueryImage:
+        image = QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=height)
+        return labels.add(image, "query_image")
+
+    def backbone_input() -> gr.Dropdown:
+        dropdown = gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone"))
+        labels.add(dropdown, "backbone")
+        return labels.add(dropdown, backbone_choices, "choices")
+
+    def example_queries(query: QueryImage, language_choice: gr.Radio) -> gr.Examples:
+        examples = gr.Examples(examples=_example_samples(service, classroom) or [[None]], inputs=[query], label=t("examples"))
+        labels.add(examples.dataset, "examples")
+        # Gradio's example click re-sends the input's constructor props, English label included,
+        # so the label is translated again right after it.
+        examples.load_input_event.then(
+            lambda language: QueryImage(label=translate(language, "query_image")),
+            [language_choice],
+            [query],
+            queue=False,
+            show_progress="hidden",
+            api_visibility="private",
+        )
+        return examples
+
     with gr.Blocks(title=t("title")) as demo:
         with gr.Row():
             labels.add(gr.Markdown(t("intro")), "intro", "value")
@@ -223,12 +210,11 @@ def build_demo(
             with gr.Tab(t("tab_search"), id="search") as search_tab:
                 with gr.Row():
                     with gr.Column(scale=1):
-                        query = labels.add(QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=320), "query_image")
+                        query = query_input(320)
                         method = labels.add(gr.Dropdown(method_choices(initial_language), value=default_method, label=t("method")), "method")
                         labels.add(method, method_choices, "choices")
                         method_info = gr.Markdown(method_note(default_method, initial_language))
-                        backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
-                        labels.add(backbone, backbone_choices, "choices")
+                        backbone = backbone_input()
                         summaries = list_checkpoints()
                         if service.hash_checkpoint is None and summaries:
                             # Default to the longest wlrh code with local regions, the method's full form.
@@ -250,8 +236,7 @@ def build_demo(
                         with gr.Row():
                             search_button = labels.add(gr.Button(t("search"), variant="primary"), "search", "value")
                             explain_button = labels.add(gr.Button(t("explain_only")), "explain_only", "value")
-                        examples = gr.Examples(examples=_example_samples(service, classroom) or [[None]], inputs=[query], label=t("examples"))
-                        labels.add(examples.dataset, "examples")
+                        examples = example_queries(query, language_choice)
                     with gr.Column(scale=2):
                         results = labels.add(
                             gr.Gallery(label=t("ranked_results"), columns=result_columns, height=520 if not classroom else 760, object_fit="contain"),
@@ -278,9 +263,7 @@ def build_demo(
                 labels.add(gr.Markdown(t("compare_intro")), "compare_intro", "value")
                 with gr.Row():
                     with gr.Column(scale=1):
-                        compare_query = labels.add(
-                            QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
-                        )
+                        compare_query = query_input(260)
                         compare_methods = labels.add(
                             gr.CheckboxGroup(
                                 method_choices(initial_language, slow=False),
@@ -290,13 +273,9 @@ def build_demo(
                             "methods",
                         )
                         labels.add(compare_methods, lambda language: method_choices(language, slow=False), "choices")
-                        compare_backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
-                        labels.add(compare_backbone, backbone_choices, "choices")
+                        compare_backbone = backbone_input()
                         compare_button = labels.add(gr.Button(t("compare"), variant="primary"), "compare", "value")
-                        compare_examples = gr.Examples(
-                            examples=_example_samples(service, classroom) or [[None]], inputs=[compare_query], label=t("examples")
-                        )
-                        labels.add(compare_examples.dataset, "examples")
+                        compare_examples = example_queries(compare_query, language_choice)
                     with gr.Column(scale=3):
                         compare_status = gr.Markdown()
                         compare_rows = []
@@ -311,18 +290,12 @@ def build_demo(
                 labels.add(gr.Markdown(t("steps_intro")), "steps_intro", "value")
                 with gr.Row():
                     with gr.Column(scale=1):
-                        steps_query = labels.add(
-                            QueryImage(type="filepath", label=t("query_image"), sources=["upload", "clipboard"], height=260), "query_image"
-                        )
-                        steps_backbone = labels.add(gr.Dropdown(backbone_choices(initial_language), value=default_backbone, label=t("backbone")), "backbone")
-                        labels.add(steps_backbone, backbone_choices, "choices")
+                        steps_query = query_input(260)
+                        steps_backbone = backbone_input()
                         steps_button = labels.add(gr.Button(t("run_steps"), variant="primary"), "run_steps", "value")
                         handout_button = labels.add(gr.Button(t("export_handout")), "export_handout", "value")
                         handout_files = labels.add(gr.File(label=t("handout_files"), file_count="multiple", interactive=False), "handout_files")
-                        steps_examples = gr.Examples(
-                            examples=_example_samples(service, classroom) or [[None]], inputs=[steps_query], label=t("examples")
-                        )
-                        labels.add(steps_examples.dataset, "examples")
+                        steps_examples = example_queries(steps_query, language_choice)
                     with gr.Column(scale=3):
                         steps_status = gr.Markdown()
                         step_views = []
@@ -606,17 +579,6 @@ def build_demo(
             **private,
         )
         demo.load(on_page_load, None, [language_choice], **private)
-        # Gradio's example click re-sends the input's constructor props, English label included,
-        # so the label is translated again right after it.
-        for example_set, query_input in ((examples, query), (compare_examples, compare_query), (steps_examples, steps_query)):
-            example_set.load_input_event.then(
-                lambda language: QueryImage(label=translate(language, "query_image")),
-                [language_choice],
-                [query_input],
-                queue=False,
-                show_progress="hidden",
-                **private,
-            )
         if index_on_load and service.gallery is not None:
 
             # The language comes from the request, because this runs alongside on_page_load,
