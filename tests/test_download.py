@@ -429,7 +429,7 @@ def test_classes_above_class_count_rejected(serve, tmp_path: Path, capsys: pytes
     assert _leftovers(tmp_path) == []
 
 
-def test_classes_above_cub_count_rejected_before_download(serve, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_class_count_checked_before_download(serve, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     payload = build_archive()
     served = serve(payload)
 
@@ -563,7 +563,7 @@ def test_app_download_checksum_failure_in_chinese(serve, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("classes", [-1, 2.5, 201])
 def test_app_download_rejects_class_count(tmp_path: Path, classes: float) -> None:
-    service, on_download = _download_handler(tmp_path)
+    _, on_download = _download_handler(tmp_path)
 
     summary, *_ = on_download(str(tmp_path / "data"), classes, "", "", "auto", "en", _RecordedProgress())
 
@@ -572,7 +572,7 @@ def test_app_download_rejects_class_count(tmp_path: Path, classes: float) -> Non
 
 
 def test_app_download_needs_class_count(tmp_path: Path) -> None:
-    service, on_download = _download_handler(tmp_path)
+    _, on_download = _download_handler(tmp_path)
 
     summary, *_ = on_download(str(tmp_path / "data"), None, "", "", "auto", "en", _RecordedProgress())
 

@@ -16,7 +16,7 @@ from fgir.errors import FgirError, ImageLoadError, msg
 from fgir.messages import CATALOG
 
 PACKAGE_ROOT = Path(fgir.__file__).resolve().parent
-# Command-line code whose messages name CLI options; its errors never reach the app.
+# Command-line code whose messages name CLI options. Its errors reach a terminal, never the browser UI.
 CLI_ONLY = ("commands/", "space_export.py")
 
 

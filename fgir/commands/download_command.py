@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fgir.commands import Command, register_command
 from fgir.download import (
-    CUB_CLASS_COUNT,
     ARCHIVE_NAME,
+    CUB_CLASS_COUNT,
     DEFAULT_TIMEOUT_S,
     OFFICIAL_MD5,
     OFFICIAL_SIZE,

@@ -7,8 +7,8 @@ each renders in the note's language.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from fgir.errors import FgirError, Message
 from fgir.ui.text import translate
